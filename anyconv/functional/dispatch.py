@@ -1,0 +1,52 @@
+"""``method="auto"``: choose the direct or the FFT engine from a crossover measured on CPU.
+
+The crossover table comes from ``benchmarks/fftconv.py --crossover`` (depthwise, B=8, C=64,
+2 threads; see ``docs/benchmarks.md``). For a sequence of length ``L`` the FFT engine is used
+once the kernel has at least ``threshold(L)`` taps; with autograd the backward pass of the
+direct engine is far slower, so the threshold is lower. Between measured lengths the threshold
+is interpolated in log-space. 2-D problems compare the kernel *area* with a measured area.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from anyconv.functional._checks import ConvProblem
+
+# (L, smallest K at which FFT wins) — forward only, and forward + backward.
+CROSSOVER_FORWARD: tuple[tuple[int, int], ...] = ((256, 96), (1024, 255), (4096, 511), (16384, 1023), (65536, 2047))
+CROSSOVER_TRAINING: tuple[tuple[int, int], ...] = ((256, 24), (1024, 31), (4096, 63), (16384, 255), (65536, 511))
+# 2-D: FFT wins from a kernel area of about this many taps (e.g. 31x31 on 64x64 maps).
+CROSSOVER_AREA_FORWARD = 35 * 35
+CROSSOVER_AREA_TRAINING = 13 * 13
+
+
+def _interpolate(table: tuple[tuple[int, int], ...], length: int) -> float:
+    xs = [math.log(n) for n, _ in table]
+    ys = [math.log(k) for _, k in table]
+    x = math.log(max(length, 1))
+    if x <= xs[0]:
+        return math.exp(ys[0])
+    if x >= xs[-1]:
+        return math.exp(ys[-1])
+    for (x0, y0), (x1, y1) in zip(zip(xs, ys), zip(xs[1:], ys[1:])):
+        if x0 <= x <= x1:
+            return math.exp(y0 + (y1 - y0) * (x - x0) / (x1 - x0))
+    raise AssertionError("unreachable: table is sorted")
+
+
+def choose_method(problem: ConvProblem, *, needs_grad: bool, dtype: torch.dtype) -> str:
+    """Return ``"direct"`` or ``"fft"`` for a validated problem."""
+    if dtype not in (torch.float32, torch.float64):
+        return "direct"  # half-precision FFTs are restricted to power-of-two sizes on CUDA only
+    if problem.mode == "circular" and max(problem.kernel_sizes) > min(problem.lengths):
+        return "fft"  # both work; FFT avoids gathering several periods of the input
+    if problem.ndim == 1:
+        table = CROSSOVER_TRAINING if needs_grad else CROSSOVER_FORWARD
+        threshold = round(_interpolate(table, problem.lengths[0]))
+        return "fft" if problem.kernel_sizes[0] >= threshold else "direct"
+    area = math.prod(problem.kernel_sizes)
+    threshold = CROSSOVER_AREA_TRAINING if needs_grad else CROSSOVER_AREA_FORWARD
+    return "fft" if area >= threshold else "direct"

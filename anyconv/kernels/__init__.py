@@ -1,0 +1,10 @@
+"""Kernel parameterizations: modules that *return* a weight."""
+
+from anyconv.kernels.base import Kernel
+from anyconv.kernels.dense import DenseKernel
+from anyconv.kernels.implicit import HyenaFilter, Sine
+from anyconv.kernels.long import LongConvKernel
+from anyconv.kernels.multiscale import SGConvKernel
+from anyconv.kernels.two_sided import two_sided
+
+__all__ = ["DenseKernel", "HyenaFilter", "Kernel", "LongConvKernel", "SGConvKernel", "Sine", "two_sided"]

@@ -1,0 +1,24 @@
+"""User-facing layers: a kernel module composed with an engine. Importing registers them all."""
+
+from anyconv.layers.base import KernelConv
+from anyconv.layers.dense import Conv1d, Conv2d
+from anyconv.layers.hyena import HyenaOperator1d
+from anyconv.layers.longconv import LongConv1d
+from anyconv.layers.registry import LayerSpec, create, get_spec, list_layers, register
+from anyconv.layers.sgconv import SGConv1d
+from anyconv.layers.shortconv import ShortConv1d
+
+__all__ = [
+    "Conv1d",
+    "Conv2d",
+    "HyenaOperator1d",
+    "KernelConv",
+    "LayerSpec",
+    "LongConv1d",
+    "SGConv1d",
+    "ShortConv1d",
+    "create",
+    "get_spec",
+    "list_layers",
+    "register",
+]

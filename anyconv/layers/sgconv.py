@@ -1,0 +1,78 @@
+"""``SGConv1d``: a sequence layer with a structured multi-scale global kernel (SGConv)."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from anyconv.kernels.multiscale import SGConvKernel
+from anyconv.layers._long_block import LongKernelBlock
+from anyconv.layers.registry import register
+
+
+@register(
+    "sgconv1d",
+    kind="sequence",
+    example_kwargs={"channels": 4, "seq_len": 16, "kernel_dim": 4},
+    example_input_shape=(2, 4, 16),
+)
+class SGConv1d(LongKernelBlock):
+    """Structured global convolution: a multi-scale kernel with ``O(kernel_dim · log L)`` parameters.
+
+    Follows ``GConv`` of the SGConv reference (``gconv_standalone.py``, mode ``cat_randn``):
+    the kernel of :class:`~anyconv.kernels.multiscale.SGConvKernel`, the D skip term, GELU, and a
+    pointwise output projection (``postact="glu"`` as the reference's LRA configs). Causal by
+    default (``mode="causal"``, ``flip=True``); ``bidirectional=True`` adds an anti-causal kernel.
+
+    Args:
+        channels: model width ``C``.
+        seq_len: longest sequence (sets the number of scales).
+        bidirectional: non-causal two-sided kernel.
+        heads: kernels per channel.
+        kernel_dim: taps per scale (reference default 64).
+        n_scales: number of scales (default: enough to cover ``seq_len``).
+        decay: weight ratio between consecutive scales (paper 1/2).
+        interpolation: ``"linear"`` or ``"nearest"`` upsampling.
+        kernel_lr: learning-rate hint for the sub-kernels (reference 1e-3).
+        dropout: dropout after the activation.
+        postact: ``"glu"`` or ``"none"``.
+        method: engine (``"auto"``, ``"direct"``, ``"fft"``).
+
+    Shape:
+        x: ``(B, C, L)`` → ``(B, C, L)``; causal unless ``bidirectional``.
+    """
+
+    def __init__(
+        self,
+        channels: int,
+        seq_len: int,
+        *,
+        bidirectional: bool = False,
+        heads: int = 1,
+        kernel_dim: int = 64,
+        n_scales: int | None = None,
+        decay: float = 0.5,
+        interpolation: str = "linear",
+        kernel_lr: float | None = 1e-3,
+        dropout: float = 0.0,
+        postact: str = "glu",
+        method: str = "auto",
+        device: torch.device | str | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> None:
+        super().__init__(
+            channels, seq_len, bidirectional=bidirectional, heads=heads, dropout=dropout,
+            postact=postact, method=method, device=device, dtype=dtype,
+        )
+        self.kernel = SGConvKernel(
+            channels, seq_len, heads=heads, kernel_dim=kernel_dim, n_scales=n_scales, decay=decay,
+            interpolation=interpolation, bidirectional=bidirectional, lr=kernel_lr, device=device, dtype=dtype,
+        )
+        self.reset_parameters()
+
+    def _weight(self, length: int) -> Tensor:
+        return self.kernel(length)
+
+    def extra_repr(self) -> str:
+        k = self.kernel
+        return f"{self._block_repr()}, kernel_dim={k.kernel_dim}, n_scales={k.n_scales}, decay={k.decay}"
