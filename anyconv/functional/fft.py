@@ -32,6 +32,18 @@ def _fold(kernel: Tensor, axis: int, length: int) -> Tensor:
     return folded.movedim(-1, axis)
 
 
+def _rfft(t: Tensor, sizes: tuple[int, ...]) -> Tensor:
+    if len(sizes) == 1:  # the 1-D transform is measurably cheaper than rfftn over one axis
+        return torch.fft.rfft(t, n=sizes[0])
+    return torch.fft.rfftn(t, s=sizes, dim=tuple(range(-len(sizes), 0)))
+
+
+def _irfft(t: Tensor, sizes: tuple[int, ...]) -> Tensor:
+    if len(sizes) == 1:
+        return torch.fft.irfft(t, n=sizes[0])
+    return torch.fft.irfftn(t, s=sizes, dim=tuple(range(-len(sizes), 0)))
+
+
 def _mix(xf: Tensor, kf: Tensor, groups: int, per_sample: bool) -> Tensor:
     """Channel mixing in the frequency domain: ``Y[b,o] = Σ_i X[b,i] · K[o,i]`` within each group.
 
@@ -75,17 +87,13 @@ def fft_conv(x: Tensor, weight: Tensor, bias: Tensor | None, *, mode: str, group
     if mode == "circular":
         for axis, n in zip(dims, lengths):
             g = _fold(g, axis, n)
-        xf = torch.fft.rfftn(x, s=lengths, dim=dims)
-        gf = torch.fft.rfftn(g, s=lengths, dim=dims)
-        z = torch.fft.irfftn(_mix(xf, gf, groups, per_sample), s=lengths, dim=dims)
+        z = _irfft(_mix(_rfft(x, lengths), _rfft(g, lengths), groups, per_sample), lengths)
         # y[t] = z[(t + K - 1 - left) mod L] on every axis
         shifts = tuple(-((k - 1 - left) % n) for k, left, n in zip(kernel_sizes, lefts, lengths))
         return add_bias(torch.roll(z, shifts=shifts, dims=dims), bias, ndim)
 
     sizes = tuple(fast_length(n + k - 1) for n, k in zip(lengths, kernel_sizes))
-    xf = torch.fft.rfftn(x, s=sizes, dim=dims)
-    gf = torch.fft.rfftn(g, s=sizes, dim=dims)
-    z = torch.fft.irfftn(_mix(xf, gf, groups, per_sample), s=sizes, dim=dims)  # full linear conv (+ zeros)
+    z = _irfft(_mix(_rfft(x, sizes), _rfft(g, sizes), groups, per_sample), sizes)  # full linear conv (+ zeros)
     # y[t] = z[t + K - 1 - left]
     for axis, n, k, left in zip(dims, lengths, kernel_sizes, lefts):
         start = k - 1 - left

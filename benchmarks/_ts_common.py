@@ -1,0 +1,80 @@
+"""Shared pieces of the time-series benchmark: estimators of both libraries, head, threads.
+
+Both libraries get the same settings (``n_kernels``, ``random_state``, ``n_jobs``) and
+their features go through the same head, the one aeon's ROCKET classifiers use:
+``StandardScaler(with_mean=False)`` then ``RidgeClassifierCV(alphas=logspace(-3, 3, 10))``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+
+METHODS = ("rocket", "minirocket", "multirocket")
+#: n_kernels per method: the papers' defaults (MultiRocket: 6 250 kernels -> ~50k features)
+N_KERNELS = {"rocket": 10_000, "minirocket": 10_000, "multirocket": 6_250, "lightwaves": None}
+_CLASS_NAMES = {"rocket": "Rocket", "minirocket": "MiniRocket", "multirocket": "MultiRocket", "lightwaves": "LightWaveS"}
+
+
+def set_threads(n_threads: int, *, use_torch: bool = True, use_numba: bool = True) -> None:
+    """Pin torch and/or numba to ``n_threads`` (importing only the ones asked for)."""
+    if use_torch:
+        import torch
+
+        torch.set_num_threads(n_threads)
+    if use_numba:
+        import numba
+
+        numba.set_num_threads(n_threads)
+
+
+def make_transformer(lib: str, method: str, n_kernels: int | None, seed: int, n_jobs: int) -> Any:
+    """A fresh, unfitted transformer of ``lib`` ("aeon" or "anyconv")."""
+    if lib == "aeon":
+        from aeon.transformations.collection import convolution_based as module
+    elif lib == "anyconv":
+        import anyconv.timeseries as module
+    else:
+        raise ValueError(f"lib must be 'aeon' or 'anyconv', got {lib!r}")
+    cls = getattr(module, _CLASS_NAMES[method])
+    params: dict[str, Any] = {"random_state": seed, "n_jobs": n_jobs}
+    if n_kernels is not None:
+        params["n_kernels"] = n_kernels
+    return cls(**params)
+
+
+def make_head() -> Any:
+    """The linear head shared by every method and library."""
+    from sklearn.linear_model import RidgeClassifierCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(StandardScaler(with_mean=False), RidgeClassifierCV(alphas=np.logspace(-3, 3, 10)))
+
+
+def run_once(transformer: Any, X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray, y_test: np.ndarray) -> dict:
+    """Fit, transform both splits, fit the head, predict; time each stage (seconds)."""
+    t0 = time.perf_counter()
+    transformer.fit(X_train, y_train)
+    t1 = time.perf_counter()
+    F_train = transformer.transform(X_train)
+    t2 = time.perf_counter()
+    F_test = transformer.transform(X_test)
+    t3 = time.perf_counter()
+    head = make_head().fit(F_train, y_train)
+    t4 = time.perf_counter()
+    predictions = head.predict(F_test)
+    t5 = time.perf_counter()
+    return {
+        "fit": t1 - t0,
+        "transform_train": t2 - t1,
+        "transform_test": t3 - t2,
+        "fit_transform": t3 - t0,
+        "head_fit": t4 - t3,
+        "head_predict": t5 - t4,
+        "inference": (t3 - t2) + (t5 - t4),
+        "accuracy": float(np.mean(predictions == y_test)),
+        "n_features": int(F_train.shape[1]),
+    }

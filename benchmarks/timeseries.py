@@ -1,0 +1,256 @@
+"""anyconv vs aeon: Rocket, MiniRocket, MultiRocket (and LightWaveS vs our Rocket) on bundled UCR/UEA data.
+
+Usage::
+
+    python benchmarks/timeseries.py [--datasets GunPoint,OSULeaf] [--quick] [--out results.json]
+
+Per dataset it prints, for each method, the accuracy of both libraries, the steady-state
+fit+transform time ratio aeon/anyconv (both warmed up on a slice of the same data, best
+of ``--repeats`` alternating runs), and the time-to-first-result ratio: each library in a
+fresh subprocess, clock started before its import, with ``NUMBA_CACHE_DIR`` set to an
+empty folder so aeon's numba compilation is really paid. Both libraries run with 2
+threads (``torch.set_num_threads``, ``numba.set_num_threads``, ``n_jobs=2``) and share
+the head ``StandardScaler(with_mean=False)`` + ``RidgeClassifierCV``. LightWaveS is
+compared with our Rocket: inference time (transform + predict on the test split),
+feature count and accuracy. Accuracies are also set beside the published ones.
+
+Writes ``--out`` (JSON) and the same rows as CSV next to it (``.csv``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _ts_common import METHODS, N_KERNELS, make_transformer, run_once, set_threads  # noqa: E402
+from _ts_report import TARGETS, published_accuracies, published_name, summarize, write_csv  # noqa: E402
+
+from anyconv.data import describe_dataset, list_bundled_datasets, load_ucr  # noqa: E402
+from anyconv.data.timeseries_datasets import unusable_bundled_datasets  # noqa: E402
+from anyconv.utils.io import atomic_write_json  # noqa: E402
+
+QUICK_DATASETS = ("GunPoint", "ItalyPowerDemand", "BasicMotions")
+WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_ts_first_result.py")
+LONG_RUN_SECONDS = 10.0  # a first run longer than this is not repeated (for either library)
+
+
+def choose_datasets(requested: list[str] | None, quick: bool) -> tuple[list[str], dict[str, str]]:
+    """Equal-length classification datasets to run, and ``{name: why skipped}``."""
+    skipped = dict(unusable_bundled_datasets())
+    names = list_bundled_datasets()
+    if requested:
+        names = [describe_dataset(n).name for n in requested]  # validates, exact case
+    elif quick:
+        names = list(QUICK_DATASETS)
+    chosen = []
+    for name in names:
+        info = describe_dataset(name)
+        if not info.equal_length:
+            eq = f"{name}_eq"
+            skipped[name] = (
+                f"unequal length ({info.min_length}-{info.max_length}); "
+                + (f"its truncated version {eq} is run" if eq in list_bundled_datasets() else "no _eq version")
+            )
+        else:
+            chosen.append(name)
+    return chosen, skipped
+
+
+def steady_state(lib_runs: dict, data: tuple, repeats: int) -> dict[str, dict]:
+    """Warm up each library on a slice, then alternate runs; keep the best time per stage."""
+    X_train, y_train, X_test, y_test = data
+    n_warm = min(len(X_train), 8)
+    for make in lib_runs.values():  # warm-up: numba compilation, torch first-call costs
+        run_once(make(), X_train[:n_warm], y_train[:n_warm], X_test[:n_warm], y_test[:n_warm])
+    best: dict[str, dict] = {}
+    n_runs = repeats
+    for i in range(repeats):
+        for lib, make in lib_runs.items():
+            result = run_once(make(), X_train, y_train, X_test, y_test)
+            if lib not in best:
+                best[lib] = result
+            else:
+                for key in ("fit", "transform_train", "transform_test", "fit_transform", "head_predict", "inference"):
+                    best[lib][key] = min(best[lib][key], result[key])
+        if i == 0 and max(r["fit_transform"] for r in best.values()) > LONG_RUN_SECONDS:
+            n_runs = 1
+            break
+    for result in best.values():
+        result["runs"] = n_runs
+    return best
+
+
+def first_result(lib: str, method: str, data_file: str, n_kernels: int | None, seed: int, threads: int) -> dict:
+    """Run the worker in a fresh interpreter with an empty numba cache."""
+    with tempfile.TemporaryDirectory(prefix="numba-cache-") as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache, PYTHONWARNINGS="ignore")
+        cmd = [sys.executable, WORKER, "--lib", lib, "--method", method, "--data", data_file,
+               "--seed", str(seed), "--threads", str(threads)]  # fmt: skip
+        if n_kernels is not None:
+            cmd += ["--n-kernels", str(n_kernels)]
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"first-result worker failed ({lib} {method}):\n{proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
+    table = Table(title=title)
+    for i, col in enumerate(columns):
+        table.add_column(col, justify="left" if i == 0 else "right")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", default=None, help="comma-separated names (default: all bundled)")
+    parser.add_argument("--quick", action="store_true", help="3 small datasets, 1/10 of the kernels, 1 run, first-result on the first dataset only")
+    parser.add_argument("--out", default="results/timeseries_benchmark.json", help="JSON output (CSV written beside it)")
+    parser.add_argument("--repeats", type=int, default=3, help="steady-state runs per library (best kept)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--no-first-result", action="store_true", help="skip the fresh-process measurements")
+    args = parser.parse_args(argv)
+    console = Console()
+    set_threads(args.threads)
+    requested = [d.strip() for d in args.datasets.split(",")] if args.datasets else None
+    datasets, skipped = choose_datasets(requested, args.quick)
+    scale = 10 if args.quick else 1
+    n_kernels = {m: (k // scale if k else None) for m, k in N_KERNELS.items()}
+    repeats = 1 if args.quick else args.repeats
+    published = published_accuracies()
+    rows, lw_rows = [], []
+
+    with Progress(console=console, transient=True) as progress, tempfile.TemporaryDirectory() as tmp:
+        task = progress.add_task("benchmark", total=len(datasets) * (len(METHODS) + 1))
+        for d_index, name in enumerate(datasets):
+            (X_train, y_train), (X_test, y_test) = load_ucr(name, "train"), load_ucr(name, "test")
+            data = (X_train, y_train, X_test, y_test)
+            data_file = os.path.join(tmp, f"{name}.npz")
+            np.savez(data_file, X_train=X_train, y_train=y_train, X_test=X_test, y_test=y_test)
+            measure_first = not args.no_first_result and (not args.quick or d_index == 0)
+            ours_rocket = None
+            for method in METHODS:
+                progress.update(task, description=f"{name}: {method}")
+                makers = {lib: (lambda lib=lib: make_transformer(lib, method, n_kernels[method], args.seed, args.threads))
+                          for lib in ("aeon", "anyconv")}  # fmt: skip
+                best = steady_state(makers, data, repeats)
+                row = {
+                    "dataset": name, "method": method, "n_kernels": n_kernels[method],
+                    "acc_anyconv": best["anyconv"]["accuracy"], "acc_aeon": best["aeon"]["accuracy"],
+                    "features_anyconv": best["anyconv"]["n_features"], "features_aeon": best["aeon"]["n_features"],
+                    "fit_transform_anyconv_s": best["anyconv"]["fit_transform"], "fit_transform_aeon_s": best["aeon"]["fit_transform"],
+                    "steady_ratio": best["aeon"]["fit_transform"] / best["anyconv"]["fit_transform"],
+                    "runs": best["anyconv"]["runs"],
+                }  # fmt: skip
+                key = published_name(name)
+                row["acc_published"] = published.get(method, {}).get(key) if key else None
+                if measure_first:
+                    progress.update(task, description=f"{name}: {method} (fresh processes)")
+                    first = {lib: first_result(lib, method, data_file, n_kernels[method], args.seed, args.threads)
+                             for lib in ("aeon", "anyconv")}  # fmt: skip
+                    row.update(first_aeon_s=first["aeon"]["seconds"], first_anyconv_s=first["anyconv"]["seconds"],
+                               first_ratio=first["aeon"]["seconds"] / first["anyconv"]["seconds"])  # fmt: skip
+                rows.append(row)
+                if method == "rocket":
+                    ours_rocket = best["anyconv"]
+                progress.advance(task)
+            progress.update(task, description=f"{name}: lightwaves")
+            lw_rows.append(lightwaves_row(name, data, ours_rocket, n_kernels["lightwaves"], args, repeats))
+            progress.advance(task)
+
+    report(console, rows, lw_rows, skipped, args)
+    return 0
+
+
+def lightwaves_row(name: str, data: tuple, rocket: dict, n_kernels: int | None, args: argparse.Namespace, repeats: int) -> dict:
+    """LightWaveS vs our Rocket (already measured) on one dataset."""
+    make = lambda: make_transformer("anyconv", "lightwaves", n_kernels, args.seed, args.threads)  # noqa: E731
+    lw = steady_state({"anyconv": make}, data, repeats)["anyconv"]
+    return {
+        "dataset": name,
+        "acc_lightwaves": lw["accuracy"], "acc_rocket": rocket["accuracy"],
+        "acc_diff_points": 100 * (lw["accuracy"] - rocket["accuracy"]),
+        "features_lightwaves": lw["n_features"], "features_rocket": rocket["n_features"],
+        "feature_fraction": lw["n_features"] / rocket["n_features"],
+        "inference_lightwaves_s": lw["inference"], "inference_rocket_s": rocket["inference"],
+        "inference_ratio": rocket["inference"] / lw["inference"],
+        "fit_lightwaves_s": lw["fit"],
+    }  # fmt: skip
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def report(console: Console, rows: list[dict], lw_rows: list[dict], skipped: dict, args: argparse.Namespace) -> None:
+    """Print the tables and write JSON + CSV."""
+    for method in METHODS:
+        mine = [r for r in rows if r["method"] == method]
+        console.print(_table(
+            f"{method} (n_kernels={mine[0]['n_kernels']}, {args.threads} threads)",
+            ["dataset", "acc anyconv", "acc aeon", "acc published", "features (ours/aeon)",
+             "fit+transform s (ours/aeon)", "steady aeon/ours", "first result s (ours/aeon)", "first aeon/ours"],
+            [[r["dataset"], f"{r['acc_anyconv']:.4f}", f"{r['acc_aeon']:.4f}", _fmt(r["acc_published"], ".4f"),
+              f"{r['features_anyconv']}/{r['features_aeon']}",
+              f"{r['fit_transform_anyconv_s']:.3f}/{r['fit_transform_aeon_s']:.3f}", f"{r['steady_ratio']:.2f}x",
+              f"{_fmt(r.get('first_anyconv_s'), '.2f')}/{_fmt(r.get('first_aeon_s'), '.2f')}",
+              _fmt(r.get("first_ratio"), ".1f") + ("x" if r.get("first_ratio") else "")] for r in mine],
+        ))  # fmt: skip
+    if lw_rows:
+        console.print(_table(
+            "LightWaveS vs our Rocket",
+            ["dataset", "acc LWS", "acc Rocket", "diff (points)", "features LWS/Rocket", "fraction", "inference s LWS/Rocket", "speed-up"],
+            [[r["dataset"], f"{r['acc_lightwaves']:.4f}", f"{r['acc_rocket']:.4f}", f"{r['acc_diff_points']:+.2f}",
+              f"{r['features_lightwaves']}/{r['features_rocket']}", f"{100 * r['feature_fraction']:.2f}%",
+              f"{r['inference_lightwaves_s']:.4f}/{r['inference_rocket_s']:.4f}", f"{r['inference_ratio']:.1f}x"] for r in lw_rows],
+        ))  # fmt: skip
+    summary = summarize(rows, lw_rows)
+    console.print(_table("Targets", ["target", "measured", "met"],
+                         [[s["target"], s["measured"], {True: "yes", False: "NO", None: "-"}[s["met"]]] for s in summary]))  # fmt: skip
+    if skipped:
+        console.print(_table("Skipped bundled datasets", ["dataset", "why"], [[k, v] for k, v in sorted(skipped.items())]))
+    import sklearn
+    import torch
+
+    result = {
+        "config": {"datasets": [r["dataset"] for r in lw_rows], "quick": args.quick, "repeats": args.repeats,
+                   "seed": args.seed, "threads": args.threads, "n_kernels": N_KERNELS, "targets": TARGETS},
+        "machine": {"processor": platform.processor(), "platform": platform.platform(), "cpu_count": os.cpu_count()},
+        "versions": {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__,
+                     "scikit-learn": sklearn.__version__, "aeon": _version("aeon"), "numba": _version("numba"),
+                     "anyconv": _version("anyconv")},
+        "rows": rows, "lightwaves": lw_rows, "summary": summary, "skipped": skipped,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }  # fmt: skip
+    atomic_write_json(args.out, result)
+    write_csv(os.path.splitext(args.out)[0] + ".csv", rows)
+    write_csv(os.path.splitext(args.out)[0] + "_lightwaves.csv", lw_rows)
+    console.print(f"wrote {args.out} and CSV beside it")
+
+
+def _version(package: str) -> str:
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
