@@ -9,6 +9,7 @@ from torch import Tensor, nn
 
 from anyconv.kernels.dense import DenseKernel
 from anyconv.layers.base import KernelConv
+from anyconv.layers.registry import register
 
 
 class _DenseConvNd(KernelConv):
@@ -48,6 +49,7 @@ class _DenseConvNd(KernelConv):
         return f"{self.kernel.extra_repr()}, bias={self.bias is not None}, {self._conv_repr()}"
 
 
+@register("conv1d", kind="conv1d", example_kwargs=dict(in_channels=4, out_channels=6, kernel_size=5), example_input_shape=(2, 4, 16))
 class Conv1d(_DenseConvNd):
     """Dense 1-D convolution with an explicit ``mode`` and a choice of engine.
 
@@ -75,6 +77,7 @@ class Conv1d(_DenseConvNd):
         )
 
 
+@register("conv2d", kind="conv2d", example_kwargs=dict(in_channels=4, out_channels=6, kernel_size=(3, 4)), example_input_shape=(2, 4, 8, 9))
 class Conv2d(_DenseConvNd):
     """Dense 2-D convolution with an explicit ``mode`` and a choice of engine.
 
