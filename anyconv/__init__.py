@@ -1,8 +1,21 @@
 """anyconv: generalized convolutions for PyTorch (kernel parameterization × convolution engine)."""
 
 from anyconv import functional
-from anyconv.kernels import DenseKernel, Kernel
-from anyconv.layers import Conv1d, Conv2d, KernelConv, create, get_spec, list_layers, register
+from anyconv.kernels import DenseKernel, HyenaFilter, Kernel, LongConvKernel, SGConvKernel, Sine, two_sided
+from anyconv.layers import (
+    Conv1d,
+    Conv2d,
+    HyenaOperator1d,
+    KernelConv,
+    LongConv1d,
+    SGConv1d,
+    ShortConv1d,
+    create,
+    get_spec,
+    list_layers,
+    register,
+)
+from anyconv.models import SequenceModel, SequenceModelConfig
 from anyconv.optim import get_optim_hints, param_groups, set_optim_hints
 
 __version__ = "0.1.0"
@@ -11,8 +24,18 @@ __all__ = [
     "Conv1d",
     "Conv2d",
     "DenseKernel",
+    "HyenaFilter",
+    "HyenaOperator1d",
     "Kernel",
     "KernelConv",
+    "LongConv1d",
+    "LongConvKernel",
+    "SGConv1d",
+    "SGConvKernel",
+    "SequenceModel",
+    "SequenceModelConfig",
+    "ShortConv1d",
+    "Sine",
     "create",
     "functional",
     "get_optim_hints",
@@ -21,4 +44,5 @@ __all__ = [
     "param_groups",
     "register",
     "set_optim_hints",
+    "two_sided",
 ]

@@ -46,7 +46,8 @@ class _DenseConvNd(KernelConv):
         return self._conv_forward(x, self.kernel(), self.bias)
 
     def extra_repr(self) -> str:
-        return f"{self.kernel.extra_repr()}, bias={self.bias is not None}, {self._conv_repr()}"
+        kernel = self.kernel
+        return f"{kernel.in_channels}, {kernel.out_channels}, kernel_size={kernel.kernel_size}, bias={self.bias is not None}, {self._conv_repr()}"
 
 
 @register("conv1d", kind="conv1d", example_kwargs=dict(in_channels=4, out_channels=6, kernel_size=5), example_input_shape=(2, 4, 16))

@@ -1,0 +1,1 @@
+"""Benchmark harness: training runs, results (JSON/CSV), leaderboards and plots."""

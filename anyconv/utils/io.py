@@ -1,0 +1,58 @@
+"""File output that never leaves a half-written result behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from typing import Any
+
+__all__ = ["atomic_write_json"]
+
+
+def _default(value: Any) -> Any:
+    """JSON fallback for numpy scalars/arrays and paths."""
+    if hasattr(value, "tolist"):  # numpy scalar or array
+        return value.tolist()
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    raise TypeError(f"cannot write a {type(value).__name__} to JSON: {value!r}")
+
+
+def atomic_write_json(path: str | os.PathLike, data: Any, *, indent: int = 2) -> None:
+    """Write ``data`` as JSON to ``path`` atomically.
+
+    The JSON goes to a temporary file in the same folder, is flushed to disk, and then
+    replaces ``path`` with ``os.replace``; readers see the old file or the new one,
+    never a partial one. Missing parent folders are created. numpy scalars and arrays
+    are written as plain numbers and lists.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Destination file.
+    data : Any
+        JSON-serialisable object (numpy values allowed).
+    indent : int, default=2
+        Indentation passed to :func:`json.dump`.
+
+    Raises
+    ------
+    TypeError
+        If ``data`` holds a value JSON cannot represent (nothing is written then).
+    """
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    text = json.dumps(data, indent=indent, default=_default, sort_keys=False) + "\n"
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
