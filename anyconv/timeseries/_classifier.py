@@ -1,0 +1,138 @@
+"""Generic "random-kernel transform → linear classifier" estimator.
+
+Pattern of the ROCKET papers: transform → (optional) ``StandardScaler`` →
+``RidgeClassifierCV(alphas=np.logspace(-3, 3, 10))``; for large training sets
+(the papers: more than about 10 000 cases) a logistic regression instead.
+
+Subclasses list all their parameters explicitly in ``__init__`` (no ``**kwargs``)
+and implement ``_make_transformer()``. Class attribute ``_scaling`` chooses the
+scaler: ``"none"``, ``"variance"`` (``StandardScaler(with_mean=False)``, as aeon's
+MiniRocketClassifier) or ``"standard"`` (mean and variance, as MultiRocket).
+Ridge/logistic options come from the parameters ``estimator`` (``"auto"``,
+``"ridge"``, ``"logistic"``) and ``class_weight``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import ClassVar, Literal
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import DataConversionWarning
+from sklearn.linear_model import LogisticRegression, RidgeClassifierCV
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted
+
+from anyconv.timeseries._base import BaseRandomKernelTransformer
+from anyconv.timeseries._validation import check_collection
+
+__all__ = ["RandomKernelClassifier", "LOGISTIC_THRESHOLD", "RIDGE_ALPHAS"]
+
+#: Above this many training cases ``estimator="auto"`` uses logistic regression.
+LOGISTIC_THRESHOLD = 10_000
+#: Ridge penalties searched by leave-one-out CV (the papers' grid).
+RIDGE_ALPHAS = np.logspace(-3, 3, 10)
+
+
+class RandomKernelClassifier(ClassifierMixin, BaseEstimator):
+    """Base: transform with random kernels, then a linear classifier.
+
+    Attributes set by ``fit``
+    -------------------------
+    classes_ : np.ndarray
+    transformer_ : BaseRandomKernelTransformer
+    pipeline_ : sklearn.pipeline.Pipeline
+        ``transformer_`` → scaler (if any) → linear model.
+    estimator_ : str
+        ``"ridge"`` or ``"logistic"`` (what ``estimator="auto"`` chose).
+
+    Shape:
+        X: ``(n_cases, n_channels, n_timepoints)`` or ``(n_cases, n_timepoints)``;
+        y: ``(n_cases,)``; ``predict`` returns ``(n_cases,)``.
+    """
+
+    _scaling: ClassVar[Literal["none", "variance", "standard"]] = "variance"
+    _min_timepoints: ClassVar[int] = 1
+
+    def _make_transformer(self) -> BaseRandomKernelTransformer:  # pragma: no cover
+        raise NotImplementedError
+
+    def _make_linear(self, n_cases: int) -> tuple[str, BaseEstimator]:
+        choice = self.estimator
+        if choice not in ("auto", "ridge", "logistic"):
+            raise ValueError(f"estimator must be 'auto', 'ridge' or 'logistic', got {choice!r}")
+        if choice == "auto":
+            choice = "logistic" if n_cases > LOGISTIC_THRESHOLD else "ridge"
+        if choice == "ridge":
+            return choice, RidgeClassifierCV(alphas=RIDGE_ALPHAS, class_weight=self.class_weight)
+        return choice, LogisticRegression(max_iter=1000, class_weight=self.class_weight)
+
+    def fit(self, X: object, y: object) -> "RandomKernelClassifier":
+        """Fit transformer, scaler and linear classifier.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_cases, n_channels, n_timepoints) or (n_cases, n_timepoints)
+        y : array-like of shape (n_cases,)
+
+        Returns
+        -------
+        self
+        """
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None"
+            )
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            warnings.warn(
+                "A column-vector y was passed when a 1d array was expected; raveling it",
+                DataConversionWarning,
+                stacklevel=2,
+            )
+            y = y.ravel()
+        if y.ndim != 1:
+            raise ValueError(f"y must be 1-D (one label per case), got shape {y.shape}")
+        check_classification_targets(y)
+        classes = np.unique(y)
+        if classes.shape[0] < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs at least 2 classes, got 1 class: {classes}"
+            )
+        Xv = check_collection(X, min_timepoints=self._min_timepoints, name=type(self).__name__)
+        if y.shape[0] != Xv.shape[0]:
+            raise ValueError(
+                f"y has {y.shape[0]} labels but X has {Xv.shape[0]} cases"
+            )
+        self.classes_ = classes
+        self.estimator_, linear = self._make_linear(Xv.shape[0])
+        steps: list[tuple[str, object]] = [("transform", self._make_transformer())]
+        if self._scaling != "none":
+            steps.append(("scale", StandardScaler(with_mean=self._scaling == "standard")))
+        steps.append(("classify", linear))
+        self.pipeline_ = Pipeline(steps).fit(Xv, y)
+        self.transformer_ = self.pipeline_.named_steps["transform"]
+        self.n_features_in_ = self.transformer_.n_features_in_
+        return self
+
+    def _validated(self, X: object) -> np.ndarray:
+        check_is_fitted(self, "pipeline_")
+        return check_collection(X, min_timepoints=self._min_timepoints, name=type(self).__name__)
+
+    def predict(self, X: object) -> np.ndarray:
+        """Predicted class labels, shape ``(n_cases,)``."""
+        Xv = self._validated(X)  # first: NotFittedError before pipeline_ is looked up
+        return self.pipeline_.predict(Xv)
+
+    def decision_function(self, X: object) -> np.ndarray:
+        """Linear scores, shape ``(n_cases,)`` for 2 classes else ``(n_cases, n_classes)``."""
+        Xv = self._validated(X)  # first: NotFittedError before pipeline_ is looked up
+        return self.pipeline_.decision_function(Xv)
+
+    def __sklearn_tags__(self):  # noqa: D105
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = self.random_state is None
+        return tags

@@ -1,0 +1,227 @@
+"""LightWaveS (Pantiskas, Verstoep, Hoogendoorn & Bal, 2022) as scikit-learn estimators.
+
+``fit`` scales each channel with training statistics, samples at most ``max_cases``
+cases, computes every candidate feature (84 kernels x 6 dilations x 8 features per
+channel, :mod:`lightwaves_apply`), pre-selects ``n_candidates`` by ANOVA and keeps
+``n_features`` by mRMR (:mod:`lightwaves_select`), optionally with the channels split
+over ``n_workers`` processes (:mod:`_distributed`). ``transform`` applies only the
+selected kernels to only the selected channels.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import ClassVar
+
+import numpy as np
+import torch
+from sklearn.utils import check_random_state
+
+from anyconv.timeseries._base import BaseRandomKernelTransformer, resolve_device, resolve_n_jobs
+from anyconv.timeseries._classifier import RandomKernelClassifier
+from anyconv.timeseries._distributed import select_features, select_features_distributed
+from anyconv.timeseries.lightwaves_apply import LightWaveSPlan, apply_lightwaves, plan_lightwaves
+from anyconv.timeseries.lightwaves_kernels import LightWaveSKernels
+
+__all__ = ["LightWaveS", "LightWaveSClassifier"]
+
+#: torch layouts of fitted banks (kept out of the estimator's ``__dict__``).
+_PLANS: "weakref.WeakKeyDictionary[LightWaveSKernels, dict]" = weakref.WeakKeyDictionary()
+
+
+def _check_int(name: str, value: object, low: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+
+
+class LightWaveS(BaseRandomKernelTransformer):
+    """LightWaveS transform: 500 selected wavelet-like two-layer kernel features.
+
+    Parameters
+    ----------
+    n_features : int, default=500
+        Features kept by mRMR (fewer if fewer candidates vary).
+    n_candidates : int or None, default=None
+        ANOVA pre-selection pool; ``None`` means ``3 * n_features`` (the reference).
+    max_cases : int, default=1500
+        Fit on a random sample of at most this many cases (the reference's SAMPLE_SIZE).
+    scale : bool, default=True
+        Standardise each channel with its training mean and std (``+1e-8``).
+    n_workers : int, default=1
+        Processes the feature selection is split over (torch.distributed, gloo).
+    random_state : int, RandomState or None, default=None
+        Seed of the case sampling (the only randomness; kernels are fixed).
+    n_jobs : int or None, default=1
+        torch threads (split between workers when ``n_workers > 1``).
+    batch_size : int or None, default=None
+        Cases per batch; ``None`` picks a memory-bounded size.
+    device : str or torch.device, default="cpu"
+        Where ``transform`` computes.
+
+    Attributes
+    ----------
+    kernels_ : LightWaveSKernels
+        Selected (channel, kernel, dilation) triples and feature mask.
+    channels_ : np.ndarray
+        Channels the transform reads (channel selection).
+    mean_, std_ : np.ndarray
+        Per-channel scaling, shape ``(n_channels,)``.
+    n_features_out_ : int
+
+    Shape:
+        X ``(n_cases, n_channels, n_timepoints)`` or ``(n_cases, n_timepoints)``, y
+        ``(n_cases,)`` -> ``(n_cases, n_features_out_)`` float32.
+    """
+
+    _min_timepoints: ClassVar[int] = 2
+
+    def __init__(
+        self,
+        n_features: int = 500,
+        n_candidates: int | None = None,
+        max_cases: int = 1500,
+        scale: bool = True,
+        n_workers: int = 1,
+        random_state: int | np.random.RandomState | None = None,
+        n_jobs: int | None = 1,
+        batch_size: int | None = None,
+        device: str | torch.device = "cpu",
+    ) -> None:
+        self.n_features = n_features
+        self.n_candidates = n_candidates
+        self.max_cases = max_cases
+        self.scale = scale
+        self.n_workers = n_workers
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.batch_size = batch_size
+        self.device = device
+
+    def _check_common_params(self) -> None:
+        _check_int("n_features", self.n_features, 1)
+        if self.n_candidates is not None:
+            _check_int("n_candidates", self.n_candidates, 1)
+        _check_int("max_cases", self.max_cases, 2)
+        _check_int("n_workers", self.n_workers, 1)
+        if self.batch_size is not None:
+            _check_int("batch_size", self.batch_size, 1)
+        if not isinstance(self.scale, (bool, np.bool_)):
+            raise ValueError(f"scale must be True or False, got {self.scale!r}")
+        resolve_n_jobs(self.n_jobs)
+        self._device = resolve_device(self.device)
+
+    def _elements_per_case(self, n_timepoints: int) -> int:
+        return 4 * max(self.kernels_.n_kernels, 84) * n_timepoints
+
+    def _fit(self, X: np.ndarray, y: object) -> None:
+        if y is None:
+            raise ValueError("LightWaveS selects features with the class labels: fit(X, y) needs y")
+        y = np.asarray(y)
+        if y.ndim != 1 or y.shape[0] != X.shape[0]:
+            raise ValueError(f"y must be 1-D with one label per case ({X.shape[0]}), got shape {y.shape}")
+        self.mean_ = X.mean(axis=(0, 2), dtype=np.float64) if self.scale else np.zeros(X.shape[1])
+        self.std_ = X.std(axis=(0, 2), dtype=np.float64) + 1e-8 if self.scale else np.ones(X.shape[1])
+        if X.shape[0] > self.max_cases:
+            rows = check_random_state(self.random_state).choice(X.shape[0], self.max_cases, replace=False)
+            X, y = X[np.sort(rows)], y[np.sort(rows)]
+        Xs = self._scaled(X, np.arange(X.shape[1]))
+        n_candidates = 3 * self.n_features if self.n_candidates is None else self.n_candidates
+        n_candidates = max(n_candidates, self.n_features)
+        bs = max(1, min(512, (1 << 22) // (84 * X.shape[2])))
+        if self.n_workers == 1:
+            ids = select_features(Xs, y, self.n_features, n_candidates, bs)
+        else:
+            threads = max(1, resolve_n_jobs(self.n_jobs) // self.n_workers)
+            ids = select_features_distributed(Xs, y, self.n_features, n_candidates, self.n_workers, bs, threads)
+        self.kernels_ = LightWaveSKernels.from_feature_ids(ids)
+        self.channels_ = self.kernels_.used_channels()
+        self.n_features_out_ = self.kernels_.n_features
+
+    def _scaled(self, X: np.ndarray, channels: np.ndarray) -> np.ndarray:
+        """Scale the given channels with the training statistics, float32."""
+        mean, std = self.mean_[channels], self.std_[channels]
+        return ((X[:, channels] - mean[:, None]) / std[:, None]).astype(np.float32)
+
+    def _get_plan(self) -> LightWaveSPlan:
+        """The torch layout of ``kernels_``, channel ids relative to ``channels_`` (cached)."""
+        per_device = _PLANS.setdefault(self.kernels_, {})
+        key = str(self._device)
+        if key not in per_device:
+            bank = self.kernels_
+            local = LightWaveSKernels(  # channel ids relative to the selected channels
+                np.searchsorted(self.channels_, bank.channels), bank.kernel_ids, bank.dilation_exps, bank.feature_mask
+            )
+            per_device[key] = plan_lightwaves(local, torch.float32, self._device)
+        return per_device[key]
+
+    def _before_transform(self) -> None:
+        self._get_plan()  # build once, before batches may run in threads
+
+    def _transform(self, X: np.ndarray) -> np.ndarray:
+        if self.kernels_.n_kernels == 0:
+            return np.zeros((X.shape[0], 0), dtype=np.float32)
+        Xs = self._scaled(X, self.channels_)  # (n, n_selected_channels, L): only what is read
+        return apply_lightwaves(Xs, self._get_plan(), batch_size=max(1, Xs.shape[0]))
+
+
+class LightWaveSClassifier(RandomKernelClassifier):
+    """LightWaveS transform, ``StandardScaler``, then ``RidgeClassifierCV``.
+
+    The reference fits ``RidgeClassifierCV(alphas=logspace(-3, 3, 10), normalize=True)``;
+    standardising the features first is the scikit-learn >= 1.2 equivalent.
+
+    Parameters
+    ----------
+    n_features, n_candidates, max_cases, scale, n_workers, random_state, n_jobs, batch_size, device
+        As :class:`LightWaveS`.
+    estimator : {"auto", "ridge", "logistic"}, default="auto"
+        Linear model; ``"auto"`` is ridge up to 10 000 training cases, else logistic.
+    class_weight : dict, "balanced" or None, default=None
+        Passed to the linear model.
+
+    Shape:
+        X ``(n_cases, n_channels, n_timepoints)`` or ``(n_cases, n_timepoints)``;
+        y ``(n_cases,)``; ``predict`` returns ``(n_cases,)``.
+    """
+
+    _scaling: ClassVar[str] = "standard"
+    _min_timepoints: ClassVar[int] = 2
+
+    def __init__(
+        self,
+        n_features: int = 500,
+        n_candidates: int | None = None,
+        max_cases: int = 1500,
+        scale: bool = True,
+        n_workers: int = 1,
+        random_state: int | np.random.RandomState | None = None,
+        n_jobs: int | None = 1,
+        batch_size: int | None = None,
+        device: str | torch.device = "cpu",
+        estimator: str = "auto",
+        class_weight: dict | str | None = None,
+    ) -> None:
+        self.n_features = n_features
+        self.n_candidates = n_candidates
+        self.max_cases = max_cases
+        self.scale = scale
+        self.n_workers = n_workers
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.batch_size = batch_size
+        self.device = device
+        self.estimator = estimator
+        self.class_weight = class_weight
+
+    def _make_transformer(self) -> LightWaveS:
+        return LightWaveS(
+            n_features=self.n_features,
+            n_candidates=self.n_candidates,
+            max_cases=self.max_cases,
+            scale=self.scale,
+            n_workers=self.n_workers,
+            random_state=self.random_state,
+            n_jobs=self.n_jobs,
+            batch_size=self.batch_size,
+            device=self.device,
+        )

@@ -1,0 +1,204 @@
+"""MiniRocket kernel *sampling*: the fixed kernels, dilations, channel subsets, biases.
+
+A fitted MiniRocket-style transformer holds one :class:`MiniRocketBank` — plain
+numpy arrays — which any application engine (the torch engine in
+``minirocket_engine.py`` or the numpy loops in ``minirocket_reference.py``) can
+apply. Follows Dempster et al., angus924/minirocket ``minirocket.py`` /
+``minirocket_multivariate.py``:
+
+* 84 kernels of length 9, weights -1 everywhere except 2 at three positions
+  (all ``combinations(range(9), 3)``, reference order);
+* dilations ``unique(int(2 ** linspace(0, log2((L - 1) / 8), m)))`` with
+  ``m = min(n_features // 84, max_dilations_per_kernel)``; repeated dilations
+  get more features (``n_features_per_dilation``), remainder distributed
+  round-robin;
+* biases: for each (dilation, kernel) the convolution output of one random
+  training case, at the low-discrepancy quantiles ``(i * phi) % 1``;
+* multivariate: each (dilation, kernel) combination sums the convolutions of
+  ``int(2 ** U(0, log2(min(C, 9) + 1)))`` random channels (no replacement).
+
+Deviation: random numbers come from a ``numpy.random.RandomState`` owned by the
+estimator (no global seeding), so a given seed does not reproduce the reference's
+or aeon's draws; the distribution is the same. Univariate input skips the
+channel draws (as the univariate reference does).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+
+__all__ = [
+    "INDICES",
+    "KERNEL_WEIGHTS",
+    "MiniRocketBank",
+    "fit_dilations",
+    "low_discrepancy_quantiles",
+    "sample_channel_combinations",
+    "fit_biases",
+    "row_quantiles",
+]
+
+#: (84, 3) positions of the weight 2 in each kernel (reference order).
+INDICES = np.array(list(combinations(range(9), 3)), dtype=np.int64)
+#: (84, 9) kernel weights: -1 everywhere, 2 at ``INDICES``.
+KERNEL_WEIGHTS = np.full((84, 9), -1.0)
+KERNEL_WEIGHTS[np.arange(84)[:, None], INDICES] = 2.0
+N_KERNELS = 84
+
+
+@dataclass
+class MiniRocketBank:
+    """Everything needed to apply MiniRocket kernels (no data, no RNG).
+
+    Attributes
+    ----------
+    dilations : np.ndarray of int64, shape (n_dilations,)
+    n_features_per_dilation : np.ndarray of int64, shape (n_dilations,)
+    biases : np.ndarray of float32, shape (84 * n_features_per_dilation.sum(),)
+        Order: dilation-major, then kernel, then feature (the reference order).
+    n_channels_per_combination : np.ndarray of int64, shape (84 * n_dilations,)
+        Channels summed by each (dilation, kernel) combination.
+    channel_indices : np.ndarray of int64, shape (n_channels_per_combination.sum(),)
+        Concatenated channel subsets, combination by combination.
+    left_tap_shift : int
+        0 for a true dilated convolution. MultiRocket's reference transform of the
+        differenced series reads the four left taps one step later (``1``); see
+        ``multirocket.py``.
+    """
+
+    dilations: np.ndarray
+    n_features_per_dilation: np.ndarray
+    biases: np.ndarray
+    n_channels_per_combination: np.ndarray
+    channel_indices: np.ndarray
+    left_tap_shift: int = 0
+
+    @property
+    def n_features(self) -> int:
+        """Number of (kernel, dilation, bias) features: ``84 * sum(n_features_per_dilation)``."""
+        return int(N_KERNELS * self.n_features_per_dilation.sum())
+
+    def feature_slices(self) -> list[tuple[int, int, int]]:
+        """Per dilation index: ``(start, stop, n_features_this_dilation)`` into ``biases``."""
+        out, start = [], 0
+        for nf in self.n_features_per_dilation:
+            stop = start + N_KERNELS * int(nf)
+            out.append((start, stop, int(nf)))
+            start = stop
+        return out
+
+    def channel_masks(self, n_channels: int) -> np.ndarray:
+        """0/1 matrix: which channels each combination sums.
+
+        Shape:
+            returns ``(n_dilations, 84, n_channels)`` float64.
+        """
+        n_comb = len(self.n_channels_per_combination)
+        masks = np.zeros((n_comb, n_channels))
+        ends = np.cumsum(self.n_channels_per_combination)
+        starts = ends - self.n_channels_per_combination
+        for c, (s, e) in enumerate(zip(starts, ends)):
+            masks[c, self.channel_indices[s:e]] = 1.0
+        return masks.reshape(len(self.dilations), N_KERNELS, n_channels)
+
+
+def fit_dilations(
+    n_timepoints: int, n_features: int, max_dilations_per_kernel: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exponentially spaced dilations and features per dilation (reference rule).
+
+    Returns
+    -------
+    dilations, n_features_per_dilation : np.ndarray of int64
+    """
+    n_features_per_kernel = n_features // N_KERNELS
+    true_max = min(n_features_per_kernel, max_dilations_per_kernel)
+    multiplier = n_features_per_kernel / true_max
+    max_exponent = np.log2((n_timepoints - 1) / (9 - 1))
+    dilations, counts = np.unique(
+        np.logspace(0, max_exponent, true_max, base=2).astype(np.int32), return_counts=True
+    )
+    per_dilation = (counts * multiplier).astype(np.int32)
+    remainder = n_features_per_kernel - per_dilation.sum()
+    i = 0
+    while remainder > 0:
+        per_dilation[i] += 1
+        remainder -= 1
+        i = (i + 1) % len(per_dilation)
+    return dilations.astype(np.int64), per_dilation.astype(np.int64)
+
+
+def low_discrepancy_quantiles(n: int) -> np.ndarray:
+    """``(arange(1, n + 1) * golden_ratio) % 1`` as float32 (reference values)."""
+    return np.array([(i * ((np.sqrt(5) + 1) / 2)) % 1 for i in range(1, n + 1)], dtype=np.float32)
+
+
+def sample_channel_combinations(
+    rng: np.random.RandomState, n_channels: int, n_combinations: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Random channel subsets per combination (reference rule; univariate: channel 0)."""
+    if n_channels == 1:
+        return np.ones(n_combinations, dtype=np.int64), np.zeros(n_combinations, dtype=np.int64)
+    max_exponent = np.log2(min(n_channels, 9) + 1)
+    per_comb = (2 ** rng.uniform(0, max_exponent, n_combinations)).astype(np.int64)
+    indices = np.concatenate(
+        [rng.choice(n_channels, int(k), replace=False) for k in per_comb]
+    ).astype(np.int64)
+    return per_comb, indices
+
+
+def row_quantiles(values: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Per-row ``np.quantile(values[r], q[r])`` (linear method), vectorised.
+
+    Shape:
+        values: ``(R, L)``; q: ``(R, Q)``; returns ``(R, Q)`` float64.
+    """
+    v = np.sort(values.astype(np.float64), axis=1)
+    n = v.shape[1]
+    pos = q.astype(np.float64) * (n - 1)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, n - 1)
+    g = pos - lo
+    a = np.take_along_axis(v, lo, axis=1)
+    b = np.take_along_axis(v, hi, axis=1)
+    diff = b - a
+    # numpy's _lerp: a + d*g, and b - d*(1-g) where g >= 0.5
+    return np.where(g >= 0.5, b - diff * (1 - g), a + diff * g)
+
+
+def fit_biases(
+    X: np.ndarray,
+    dilations: np.ndarray,
+    n_features_per_dilation: np.ndarray,
+    n_channels_per_combination: np.ndarray,
+    channel_indices: np.ndarray,
+    rng: np.random.RandomState,
+    convolve_rows: Callable[[np.ndarray, int], np.ndarray],
+) -> np.ndarray:
+    """Biases from quantiles of the convolution output of random training cases.
+
+    ``convolve_rows(rows, dilation)`` maps ``(84, n_timepoints)`` channel-summed
+    inputs (row k feeds kernel k) to the ``(84, n_timepoints)`` "same" outputs.
+
+    Shape:
+        X: ``(n_cases, n_channels, n_timepoints)``; returns ``(84 * sum(nf),)`` float32.
+    """
+    n_cases, n_channels, _ = X.shape
+    quantiles = low_discrepancy_quantiles(N_KERNELS * int(n_features_per_dilation.sum()))
+    bank = MiniRocketBank(
+        dilations, n_features_per_dilation, np.zeros(0, np.float32),
+        n_channels_per_combination, channel_indices,
+    )
+    masks = bank.channel_masks(n_channels)  # (n_dilations, 84, C)
+    biases = np.empty(len(quantiles), dtype=np.float32)
+    for j, (start, stop, nf) in enumerate(bank.feature_slices()):
+        cases = rng.randint(n_cases, size=N_KERNELS)
+        rows = np.einsum("kc,kcl->kl", masks[j], X[cases])  # (84, L) channel sums
+        C = convolve_rows(rows, int(dilations[j]))  # (84, L)
+        q = quantiles[start:stop].reshape(N_KERNELS, nf)
+        biases[start:stop] = row_quantiles(C, q).astype(np.float32).ravel()
+    return biases

@@ -1,0 +1,81 @@
+"""Torch engine for MultiRocket's four pooling operators (PPV, LSPV, MPV, MIPV).
+
+Reproduces the reference code (ChangWeiTan/MultiRocket ``multirocket.py``,
+identical in aeon), quirks included — see
+:func:`anyconv.timeseries.minirocket_reference.reference_pooling`:
+
+* PPV  = mean(C > b)
+* LSPV = largest gap between consecutive positions with ``C < b``, where
+  position 0 and ``n - 1`` always count as such positions;
+* MPV  = mean of ``C + b`` over positions with ``C > b`` (0 if none);
+* MIPV = mean index (within the pooled region) of those positions (-1 if none).
+
+LSPV without a loop: with ``M(t) = cummax(where(C < b, t, 0))`` (latest
+marker at or before t), the gaps are ``t - M(t - 1)``; the largest one is
+reached at a marker and ``n - 1`` is a marker, so ``LSPV = max_t>=1 (t - M(t-1))``.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from anyconv.timeseries.minirocket_engine import MiniRocketPlan, N_KERNELS, iter_parity_groups
+
+__all__ = ["pool4", "multirocket_transform"]
+
+#: Elements per temporary (B, K, nf_chunk, n) tensor.
+_CHUNK_ELEMENTS = 1 << 21
+
+
+def pool4(C: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """The four pooled features of every (case, kernel, bias).
+
+    Shape:
+        C: ``(B, K, n)``; b: ``(K, nf)``; returns ``(4, B, K, nf)`` float64 in the
+        order PPV, LSPV, MPV, MIPV.
+    """
+    B, K, n = C.shape
+    nf = b.shape[1]
+    out = torch.empty((4, B, K, nf), dtype=torch.float64, device=C.device)
+    idx = torch.arange(n, device=C.device, dtype=C.dtype)
+    chunk = max(1, min(nf, _CHUNK_ELEMENTS // max(1, B * K * n)))
+    Cu = C.unsqueeze(2)  # (B, K, 1, n)
+    for f0 in range(0, nf, chunk):
+        bb = b[:, f0 : f0 + chunk].reshape(1, K, -1, 1)  # (1, K, c, 1)
+        pos = (Cu > bb).to(C.dtype)  # (B, K, c, n)
+        count = pos.sum(-1, dtype=torch.float64)
+        safe = count.clamp_min(1)
+        mpv_sum = (pos * Cu).sum(-1, dtype=torch.float64) + count * bb[..., 0].double()
+        if n * n < 2**24:  # float32 sums of indices stay exact
+            mipv_sum = (pos @ idx).double()
+        else:
+            mipv_sum = pos.double() @ idx.double()
+        if n > 1:
+            marks = torch.where(Cu < bb, idx, torch.zeros((), dtype=C.dtype, device=C.device))
+            latest = torch.cummax(marks, dim=-1).values  # (B, K, c, n)
+            lspv = (idx[1:] - latest[..., :-1]).amax(-1).double()
+        else:
+            lspv = torch.zeros_like(count)
+        sl = slice(f0, f0 + chunk)
+        out[0, :, :, sl] = count / n
+        out[1, :, :, sl] = lspv
+        out[2, :, :, sl] = torch.where(count > 0, mpv_sum / safe, torch.zeros_like(count))
+        out[3, :, :, sl] = torch.where(count > 0, mipv_sum / safe, torch.full_like(count, -1.0))
+    return out
+
+
+def multirocket_transform(x: torch.Tensor, plan: MiniRocketPlan) -> torch.Tensor:
+    """Pooled features of one representation: blocks ``[PPV | LSPV | MPV | MIPV]``.
+
+    Shape:
+        x: ``(B, C, L)``; returns ``(B, 4 * plan.n_features)`` float32.
+    """
+    B = x.shape[0]
+    F = plan.n_features
+    out = torch.empty((4, B, F), dtype=torch.float32, device=x.device)
+    for j, p, C, b, _ in iter_parity_groups(x, plan):
+        start, stop, nf = plan.slices[j]
+        pooled = pool4(C, b)  # (4, B, 42, nf)
+        block = out[:, :, start:stop].view(4, B, N_KERNELS // 2, 2, nf)
+        block[:, :, :, p] = pooled.to(torch.float32)
+    return out.permute(1, 0, 2).reshape(B, 4 * F)
