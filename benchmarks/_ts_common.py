@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 
 METHODS = ("rocket", "minirocket", "multirocket")
-#: n_kernels per method: the papers' defaults (MultiRocket: 6 250 kernels -> ~50k features)
-N_KERNELS = {"rocket": 10_000, "minirocket": 10_000, "multirocket": 6_250, "lightwaves": None}
+#: size per method: n_kernels (the papers' defaults; MultiRocket 6 250 kernels -> ~50k
+#: features), and for LightWaveS n_features (its default, 500)
+N_KERNELS = {"rocket": 10_000, "minirocket": 10_000, "multirocket": 6_250, "lightwaves": 500}
 _CLASS_NAMES = {"rocket": "Rocket", "minirocket": "MiniRocket", "multirocket": "MultiRocket", "lightwaves": "LightWaveS"}
 
 
@@ -41,7 +42,7 @@ def make_transformer(lib: str, method: str, n_kernels: int | None, seed: int, n_
     cls = getattr(module, _CLASS_NAMES[method])
     params: dict[str, Any] = {"random_state": seed, "n_jobs": n_jobs}
     if n_kernels is not None:
-        params["n_kernels"] = n_kernels
+        params["n_features" if method == "lightwaves" else "n_kernels"] = n_kernels
     return cls(**params)
 
 

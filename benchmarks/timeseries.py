@@ -35,7 +35,7 @@ from rich.table import Table
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _ts_common import METHODS, N_KERNELS, make_transformer, run_once, set_threads  # noqa: E402
-from _ts_report import TARGETS, published_accuracies, published_name, summarize, write_csv  # noqa: E402
+from _ts_report import TARGETS, markdown, published_accuracies, published_name, summarize, write_csv  # noqa: E402
 
 from anyconv.data import describe_dataset, list_bundled_datasets, load_ucr  # noqa: E402
 from anyconv.data.timeseries_datasets import unusable_bundled_datasets  # noqa: E402
@@ -93,7 +93,15 @@ def steady_state(lib_runs: dict, data: tuple, repeats: int) -> dict[str, dict]:
 
 
 def first_result(lib: str, method: str, data_file: str, n_kernels: int | None, seed: int, threads: int) -> dict:
-    """Run the worker in a fresh interpreter with an empty numba cache."""
+    """Run the worker in a fresh interpreter with an empty numba cache (one retry on failure)."""
+    try:
+        return _first_result_once(lib, method, data_file, n_kernels, seed, threads)
+    except RuntimeError:
+        time.sleep(10)  # e.g. a file being edited while the benchmark runs
+        return _first_result_once(lib, method, data_file, n_kernels, seed, threads)
+
+
+def _first_result_once(lib: str, method: str, data_file: str, n_kernels: int | None, seed: int, threads: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="numba-cache-") as cache:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache, PYTHONWARNINGS="ignore")
         cmd = [sys.executable, WORKER, "--lib", lib, "--method", method, "--data", data_file,
@@ -118,14 +126,24 @@ def _table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", default=None, help="comma-separated names (default: all bundled)")
-    parser.add_argument("--quick", action="store_true", help="3 small datasets, 1/10 of the kernels, 1 run, first-result on the first dataset only")
+    parser.add_argument("--quick", action="store_true",
+                        help="3 small datasets, 1/10 of the kernels (and LightWaveS features), 1 run, first-result on the first dataset only")
     parser.add_argument("--out", default="results/timeseries_benchmark.json", help="JSON output (CSV written beside it)")
     parser.add_argument("--repeats", type=int, default=3, help="steady-state runs per library (best kept)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated subset of rocket,minirocket,multirocket")
+    parser.add_argument("--no-lightwaves", action="store_true", help="skip LightWaveS vs Rocket")
     parser.add_argument("--no-first-result", action="store_true", help="skip the fresh-process measurements")
+    parser.add_argument("--first-result-datasets", default=None,
+                        help="comma-separated datasets that get the fresh-process measurement (default: all run)")
     args = parser.parse_args(argv)
-    console = Console()
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+    unknown = sorted(set(methods) - set(METHODS))
+    if unknown:
+        parser.error(f"unknown method(s) {unknown}; expected a subset of {list(METHODS)}")
+    with_lightwaves = not args.no_lightwaves and "rocket" in methods
+    console = Console(width=None if sys.stdout.isatty() else 200)
     set_threads(args.threads)
     requested = [d.strip() for d in args.datasets.split(",")] if args.datasets else None
     datasets, skipped = choose_datasets(requested, args.quick)
@@ -133,18 +151,22 @@ def main(argv: list[str] | None = None) -> int:
     n_kernels = {m: (k // scale if k else None) for m, k in N_KERNELS.items()}
     repeats = 1 if args.quick else args.repeats
     published = published_accuracies()
+    first_names = [d.strip() for d in args.first_result_datasets.split(",")] if args.first_result_datasets else None
     rows, lw_rows = [], []
+    load_before = os.getloadavg()
 
     with Progress(console=console, transient=True) as progress, tempfile.TemporaryDirectory() as tmp:
-        task = progress.add_task("benchmark", total=len(datasets) * (len(METHODS) + 1))
+        task = progress.add_task("benchmark", total=len(datasets) * (len(methods) + with_lightwaves))
         for d_index, name in enumerate(datasets):
             (X_train, y_train), (X_test, y_test) = load_ucr(name, "train"), load_ucr(name, "test")
             data = (X_train, y_train, X_test, y_test)
             data_file = os.path.join(tmp, f"{name}.npz")
             np.savez(data_file, X_train=X_train, y_train=y_train, X_test=X_test, y_test=y_test)
-            measure_first = not args.no_first_result and (not args.quick or d_index == 0)
+            measure_first = not args.no_first_result and (
+                name in first_names if first_names is not None else (not args.quick or d_index == 0)
+            )
             ours_rocket = None
-            for method in METHODS:
+            for method in methods:
                 progress.update(task, description=f"{name}: {method}")
                 makers = {lib: (lambda lib=lib: make_transformer(lib, method, n_kernels[method], args.seed, args.threads))
                           for lib in ("aeon", "anyconv")}  # fmt: skip
@@ -164,15 +186,22 @@ def main(argv: list[str] | None = None) -> int:
                     first = {lib: first_result(lib, method, data_file, n_kernels[method], args.seed, args.threads)
                              for lib in ("aeon", "anyconv")}  # fmt: skip
                     row.update(first_aeon_s=first["aeon"]["seconds"], first_anyconv_s=first["anyconv"]["seconds"],
-                               first_ratio=first["aeon"]["seconds"] / first["anyconv"]["seconds"])  # fmt: skip
+                               first_ratio=first["aeon"]["seconds"] / first["anyconv"]["seconds"],
+                               first_aeon_fit_transform_s=first["aeon"]["compute"],
+                               first_anyconv_fit_transform_s=first["anyconv"]["compute"])  # fmt: skip
                 rows.append(row)
+                if not console.is_terminal:  # the progress bar only renders on a terminal
+                    console.log(f"{name} {method}: acc {row['acc_anyconv']:.4f}/{row['acc_aeon']:.4f}, "
+                                f"steady {row['steady_ratio']:.2f}x, first {row.get('first_ratio')}")
                 if method == "rocket":
                     ours_rocket = best["anyconv"]
                 progress.advance(task)
-            progress.update(task, description=f"{name}: lightwaves")
-            lw_rows.append(lightwaves_row(name, data, ours_rocket, n_kernels["lightwaves"], args, repeats))
-            progress.advance(task)
+            if with_lightwaves:
+                progress.update(task, description=f"{name}: lightwaves")
+                lw_rows.append(lightwaves_row(name, data, ours_rocket, n_kernels["lightwaves"], args, repeats))
+                progress.advance(task)
 
+    args.load_average = {"start": load_before, "end": os.getloadavg()}
     report(console, rows, lw_rows, skipped, args)
     return 0
 
@@ -198,13 +227,14 @@ def _fmt(value: float | None, spec: str) -> str:
 
 
 def report(console: Console, rows: list[dict], lw_rows: list[dict], skipped: dict, args: argparse.Namespace) -> None:
-    """Print the tables and write JSON + CSV."""
-    for method in METHODS:
+    """Print the tables and write JSON, CSV and Markdown."""
+    tables = []
+    for method in dict.fromkeys(r["method"] for r in rows):
         mine = [r for r in rows if r["method"] == method]
-        console.print(_table(
+        tables.append((
             f"{method} (n_kernels={mine[0]['n_kernels']}, {args.threads} threads)",
-            ["dataset", "acc anyconv", "acc aeon", "acc published", "features (ours/aeon)",
-             "fit+transform s (ours/aeon)", "steady aeon/ours", "first result s (ours/aeon)", "first aeon/ours"],
+            ["dataset", "acc ours", "acc aeon", "acc published", "features ours/aeon",
+             "fit+transform s ours/aeon", "steady aeon/ours", "first result s ours/aeon", "first aeon/ours"],
             [[r["dataset"], f"{r['acc_anyconv']:.4f}", f"{r['acc_aeon']:.4f}", _fmt(r["acc_published"], ".4f"),
               f"{r['features_anyconv']}/{r['features_aeon']}",
               f"{r['fit_transform_anyconv_s']:.3f}/{r['fit_transform_aeon_s']:.3f}", f"{r['steady_ratio']:.2f}x",
@@ -212,35 +242,73 @@ def report(console: Console, rows: list[dict], lw_rows: list[dict], skipped: dic
               _fmt(r.get("first_ratio"), ".1f") + ("x" if r.get("first_ratio") else "")] for r in mine],
         ))  # fmt: skip
     if lw_rows:
-        console.print(_table(
+        tables.append((
             "LightWaveS vs our Rocket",
-            ["dataset", "acc LWS", "acc Rocket", "diff (points)", "features LWS/Rocket", "fraction", "inference s LWS/Rocket", "speed-up"],
+            ["dataset", "acc LWS", "acc Rocket", "diff (points)", "features LWS/Rocket", "fraction",
+             "inference s LWS/Rocket", "speed-up"],
             [[r["dataset"], f"{r['acc_lightwaves']:.4f}", f"{r['acc_rocket']:.4f}", f"{r['acc_diff_points']:+.2f}",
               f"{r['features_lightwaves']}/{r['features_rocket']}", f"{100 * r['feature_fraction']:.2f}%",
-              f"{r['inference_lightwaves_s']:.4f}/{r['inference_rocket_s']:.4f}", f"{r['inference_ratio']:.1f}x"] for r in lw_rows],
+              f"{r['inference_lightwaves_s']:.4f}/{r['inference_rocket_s']:.4f}", f"{r['inference_ratio']:.1f}x"]
+             for r in lw_rows],
         ))  # fmt: skip
     summary = summarize(rows, lw_rows)
-    console.print(_table("Targets", ["target", "measured", "met"],
-                         [[s["target"], s["measured"], {True: "yes", False: "NO", None: "-"}[s["met"]]] for s in summary]))  # fmt: skip
+    tables.append(("Targets", ["target", "measured", "met"],
+                   [[s["target"], s["measured"], {True: "yes", False: "NO", None: "-"}[s["met"]]] for s in summary]))  # fmt: skip
     if skipped:
-        console.print(_table("Skipped bundled datasets", ["dataset", "why"], [[k, v] for k, v in sorted(skipped.items())]))
+        tables.append(("Skipped bundled datasets", ["dataset", "why"], [[k, v] for k, v in sorted(skipped.items())]))
+    for title, columns, body in tables:
+        console.print(_table(title, columns, body))
     import sklearn
     import torch
 
     result = {
-        "config": {"datasets": [r["dataset"] for r in lw_rows], "quick": args.quick, "repeats": args.repeats,
-                   "seed": args.seed, "threads": args.threads, "n_kernels": N_KERNELS, "targets": TARGETS},
-        "machine": {"processor": platform.processor(), "platform": platform.platform(), "cpu_count": os.cpu_count()},
+        "config": {"datasets": list(dict.fromkeys(r["dataset"] for r in rows)),
+                   "methods": list(dict.fromkeys(r["method"] for r in rows)), "quick": args.quick,
+                   "repeats": args.repeats, "seed": args.seed, "threads": args.threads,
+                   "n_kernels": {r["method"]: r["n_kernels"] for r in rows}, "targets": TARGETS,
+                   "command": "python benchmarks/timeseries.py " + " ".join(sys.argv[1:])},
+        "machine": {"processor": _cpu_model(), "platform": platform.platform(), "cpu_count": os.cpu_count(),
+                    "load_average_1_5_15min": args.load_average},
+        "anyconv_timeseries_sha256": _source_digest(),
         "versions": {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__,
                      "scikit-learn": sklearn.__version__, "aeon": _version("aeon"), "numba": _version("numba"),
                      "anyconv": _version("anyconv")},
         "rows": rows, "lightwaves": lw_rows, "summary": summary, "skipped": skipped,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }  # fmt: skip
+    stem = os.path.splitext(args.out)[0]
     atomic_write_json(args.out, result)
-    write_csv(os.path.splitext(args.out)[0] + ".csv", rows)
-    write_csv(os.path.splitext(args.out)[0] + "_lightwaves.csv", lw_rows)
-    console.print(f"wrote {args.out} and CSV beside it")
+    write_csv(stem + ".csv", rows)
+    write_csv(stem + "_lightwaves.csv", lw_rows)
+    with open(stem + ".md.tmp", "w") as handle:
+        handle.write(markdown(tables))
+    os.replace(stem + ".md.tmp", stem + ".md")
+    console.print(f"wrote {args.out}, {stem}.csv, {stem}_lightwaves.csv and {stem}.md")
+
+
+def _source_digest() -> str:
+    """Digest of anyconv/timeseries/*.py: which estimator code was measured."""
+    import glob
+    import hashlib
+
+    import anyconv.timeseries
+
+    digest = hashlib.sha256()
+    for path in sorted(glob.glob(os.path.join(os.path.dirname(anyconv.timeseries.__file__), "*.py"))):
+        with open(path, "rb") as handle:
+            digest.update(handle.read())
+    return digest.hexdigest()[:16]
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
 
 
 def _version(package: str) -> str:

@@ -46,7 +46,10 @@ def atomic_write_json(path: str | os.PathLike, data: Any, *, indent: int = 2) ->
     os.makedirs(folder, exist_ok=True)
     text = json.dumps(data, indent=indent, default=_default, sort_keys=False) + "\n"
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=folder)
+    umask = os.umask(0)
+    os.umask(umask)
     try:
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual file mode
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
