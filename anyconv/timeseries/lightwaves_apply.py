@@ -31,10 +31,45 @@ from anyconv.timeseries.lightwaves_kernels import (
     candidate_kernels,
 )
 
-__all__ = ["layer_features", "lightwaves_channel_features", "LightWaveSPlan", "plan_lightwaves", "apply_lightwaves"]
+__all__ = ["longest_stretch", "layer_features", "lightwaves_channel_features", "LightWaveSPlan", "plan_lightwaves", "apply_lightwaves"]
 
 CHANNEL_BLOCK = 8  # channels per layer-1 matmul (block weights: MACs grow with it, calls shrink)
 OUT_BUDGET = 1 << 20  # layer-1 output elements per batch (cache-sized; measured best of 2^17..2^22)
+
+
+def longest_stretch(pos: torch.Tensor) -> torch.Tensor:
+    """Longest stretch of positive values that ends before the last value, time first.
+
+    Takes the positive indicator ``pos = (s > 0)`` as 0/1 floats (computed once for
+    the PPV too). No cumulative scan (``cumsum``/``cummax`` run one element at a time
+    and measured 3-10x slower): with ``v[t] = t + 1`` where ``s[t] <= 0`` (else 0), the
+    index of the latest non-positive value is the prefix maximum ``m[t] = max(v[:t+1])``,
+    built by log-step doubling (Hillis-Steele: ``ceil(log2(L - 1))`` vectorised
+    ``maximum`` calls over contiguous time slices of int16). At a non-positive ``t >= 1``
+    the stretch just ended has length ``t - m[t-1] = v[t] - m[t-1] - 1``; at a positive
+    ``t`` that difference is ``<= 0``, so the answer is ``max(0, max_t (v[t] - m[t-1]) - 1)``
+    and a stretch still running at the last value is never counted (as the reference).
+
+    Shape:
+        pos ``(L, B, K)`` -> ``(B, K)`` integer counts (not yet divided by ``L``).
+    """
+    n = pos.shape[0]
+    if n < 2:
+        return torch.zeros(pos.shape[1:], dtype=torch.int16, device=pos.device)
+    it = torch.int16 if n < 2**15 else torch.int32  # float -> int16 measured 7x cheaper than bool -> int
+    ar = torch.arange(1, n + 1, dtype=it, device=pos.device).view(n, *([1] * (pos.dim() - 1)))
+    # v = (t + 1) * (1 - pos) as -(pos - 1) * (t + 1), all in place on int16 (measured 3x
+    # cheaper than a broadcast float addcmul or a bool comparison)
+    v = pos.to(it).sub_(1).mul_(ar).neg_()
+    a, b = v, torch.empty_like(v)
+    spare = torch.empty_like(v) if n > 2 else None  # keep v intact: it is read again below
+    k = 1
+    while k < n - 1:  # after the step with k, m[t] covers v[t - 2k + 1 .. t]; need t <= L - 2
+        torch.maximum(a[k:], a[:-k], out=b[k:])
+        b[:k].copy_(a[:k])
+        a, b = b, (spare if a is v else a)
+        k *= 2
+    return (v[1:] - a[:-1]).amax(0).sub_(1).clamp_(min=0)
 
 
 def layer_features(s: torch.Tensor, ls_cols: slice = slice(None)) -> torch.Tensor:
@@ -57,17 +92,12 @@ def layer_features(s: torch.Tensor, ls_cols: slice = slice(None)) -> torch.Tenso
     n = s.shape[0]
     a = s.abs()
     mx, mn = a.amax(0), a.amin(0)  # (B, K); two reductions beat aminmax over dim 0
-    ppv = torch.sign(s).clamp_(min=0).sum(0) / n
+    pos = torch.sign(s).clamp_(min=0)  # 1.0 where s > 0 (sign is ~4x cheaper than a comparison)
+    ppv = pos.sum(0) / n
     ls = torch.zeros_like(ppv)
-    sub = s[:, :, ls_cols]
+    sub = pos[:, :, ls_cols]
     if n > 1 and sub.shape[2] > 0:
-        it = torch.int16 if n < 2**15 else torch.int32  # int16 scans measured ~20% faster
-        p = sub.permute(1, 2, 0).gt(0).to(it)  # (B, K', L): scans are fastest along the last axis
-        q = 1 - p  # 1 where non-positive
-        c = p.cumsum(-1, dtype=it)  # positives up to t
-        last = (c * q).cummax(-1).values  # c at the latest non-positive <= t
-        ended = ((c - last)[..., :-1] * q[..., 1:]).amax(-1)  # stretch lengths just before a non-positive
-        ls[:, ls_cols] = ended.to(s.dtype) / n
+        ls[:, ls_cols] = longest_stretch(sub).to(s.dtype) / n
     return torch.stack([ppv, mx, ls, mn], dim=-1)
 
 
