@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from anyconv.functional import conv1d, fast_length
-from benchmarks._timing import best_of
+from benchmarks._timing import best_of_interleaved
 
 
 def bare_fft_causal(x: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
@@ -38,17 +38,27 @@ def engine_causal(x: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
     return conv1d(x, k.unsqueeze(1), mode="causal", groups=x.shape[1], method="fft", flip=True)
 
 
-def _timed(fn, x, k, backward: bool, repeats: int) -> float:
+def _step(fn, x, k, backward: bool):
+    """A zero-argument callable running ``fn`` forward (no grad) or forward + backward."""
     if not backward:
-        with torch.no_grad():
-            return best_of(lambda: fn(x, k), repeats=repeats)
+
+        def forward() -> None:
+            with torch.no_grad():
+                fn(x, k)
+
+        return forward
     xg, kg = x.clone().requires_grad_(), k.clone().requires_grad_()
 
-    def step() -> None:
+    def forward_backward() -> None:
         fn(xg, kg).sum().backward()
         xg.grad = kg.grad = None
 
-    return best_of(step, repeats=repeats)
+    return forward_backward
+
+
+def _timed(fns, x, k, backward: bool, repeats: int) -> list[float]:
+    """Best-of-``repeats`` times of several implementations, interleaved on every repeat."""
+    return best_of_interleaved([_step(fn, x, k, backward) for fn in fns], repeats=repeats, budget_s=60.0)
 
 
 def table(lengths: list[int], batch: int, channels: int, max_direct: int, max_direct_bwd: int, repeats: int) -> Table:
@@ -62,9 +72,8 @@ def table(lengths: list[int], batch: int, channels: int, max_direct: int, max_di
         torch.testing.assert_close(engine_causal(x, k), bare_fft_causal(x, k), rtol=1e-3, atol=1e-3)
         for backward in (False, True):
             limit = max_direct_bwd if backward else max_direct
-            direct = _timed(direct_causal, x, k, backward, repeats) if length <= limit else float("nan")
-            engine = _timed(engine_causal, x, k, backward, repeats)
-            bare = _timed(bare_fft_causal, x, k, backward, repeats)
+            engine, bare = _timed([engine_causal, bare_fft_causal], x, k, backward, repeats)
+            direct = _timed([direct_causal], x, k, backward, min(repeats, 3))[0] if length <= limit else float("nan")
             out.add_row(
                 str(length), "fwd+bwd" if backward else "fwd",
                 "—" if direct != direct else f"{direct * 1e3:.1f}", f"{engine * 1e3:.2f}", f"{bare * 1e3:.2f}",
@@ -89,8 +98,7 @@ def crossover(lengths: list[int], batch: int, channels: int, repeats: int) -> Ta
                 if k_size > length:
                     break
                 k = torch.randn(channels, k_size, generator=gen) / k_size
-                direct = _timed(direct_causal, x, k, backward, repeats)
-                fft = _timed(engine_causal, x, k, backward, repeats)
+                direct, fft = _timed([direct_causal, engine_causal], x, k, backward, repeats)
                 if fft < direct:
                     k_star = k_size
                     break
