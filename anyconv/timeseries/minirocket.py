@@ -8,6 +8,7 @@ numpy loops (for checking).
 
 from __future__ import annotations
 
+import threading
 from typing import ClassVar, Literal
 
 import numpy as np
@@ -18,7 +19,6 @@ from anyconv.timeseries._base import BaseRandomKernelTransformer, torch_threads
 from anyconv.timeseries.minirocket_engine import (
     convolve_rows,
     make_plan,
-    padded_length,
     ppv_transform,
 )
 from anyconv.timeseries.minirocket_kernels import (
@@ -31,6 +31,9 @@ from anyconv.timeseries.minirocket_kernels import (
 from anyconv.timeseries.minirocket_reference import reference_minirocket
 
 __all__ = ["MiniRocket", "sample_minirocket_bank"]
+
+#: Per-thread engine buffers (see ``ppv_transform``'s ``ws``).
+_WORKSPACES = threading.local()
 
 
 def sample_minirocket_bank(
@@ -131,15 +134,20 @@ class MiniRocket(BaseRandomKernelTransformer):
         self.n_features_out_ = self.bank_.n_features
 
     def _elements_per_case(self, n_timepoints: int) -> int:
-        max_nf = int(self.bank_.n_features_per_dilation.max())
-        return N_KERNELS * (max_nf + 8) * padded_length(n_timepoints) // 4 + self.n_channels_ * n_timepoints
+        # Batches of ~2**20 convolution outputs per dilation (4 MB) and the
+        # F-feature count buffer: the engine's buffers stay cache-resident
+        # (measured up to 2x faster per case than 8x larger batches).
+        return 16 * (N_KERNELS + 9 * self.n_channels_) * n_timepoints + 8 * self.n_features_out_
 
     def _transform(self, X: np.ndarray) -> np.ndarray:
         if self.engine == "reference":
             return reference_minirocket(X, self.bank_).astype(np.float32)
         plan = self._plan_cache[2]
         x = torch.as_tensor(X, dtype=torch.float32).to(self._device)
-        return ppv_transform(x, plan).cpu().numpy()
+        # per-thread reused buffers; the caller copies the result out before the
+        # thread's next batch, so returning a view of them is safe
+        ws = _WORKSPACES.__dict__.setdefault("ws", {})
+        return ppv_transform(x, plan, ws).cpu().numpy()
 
     def _before_transform(self) -> None:
         if self.engine == "torch":

@@ -99,10 +99,8 @@ class MiniRocketBank:
         """
         n_comb = len(self.n_channels_per_combination)
         masks = np.zeros((n_comb, n_channels))
-        ends = np.cumsum(self.n_channels_per_combination)
-        starts = ends - self.n_channels_per_combination
-        for c, (s, e) in enumerate(zip(starts, ends)):
-            masks[c, self.channel_indices[s:e]] = 1.0
+        comb = np.repeat(np.arange(n_comb), self.n_channels_per_combination)
+        masks[comb, self.channel_indices] = 1.0  # subsets have no repeats
         return masks.reshape(len(self.dilations), N_KERNELS, n_channels)
 
 
@@ -133,8 +131,13 @@ def fit_dilations(
 
 
 def low_discrepancy_quantiles(n: int) -> np.ndarray:
-    """``(arange(1, n + 1) * golden_ratio) % 1`` as float32 (reference values)."""
-    return np.array([(i * ((np.sqrt(5) + 1) / 2)) % 1 for i in range(1, n + 1)], dtype=np.float32)
+    """``(arange(1, n + 1) * golden_ratio) % 1`` as float32 (reference values).
+
+    Vectorised: the same float64 products and remainders as the reference's
+    Python loop (exact int -> float64, one rounding each), hence equal values.
+    """
+    i = np.arange(1, n + 1, dtype=np.float64)
+    return ((i * ((np.sqrt(5) + 1) / 2)) % 1).astype(np.float32)
 
 
 def sample_channel_combinations(

@@ -96,7 +96,9 @@ class MultiRocket(BaseRandomKernelTransformer):
         self.n_features_out_ = 4 * (self.bank_.n_features + self.bank_diff_.n_features)
 
     def _elements_per_case(self, n_timepoints: int) -> int:
-        return 4 * N_KERNELS * 8 * n_timepoints
+        # ~2**17 convolution outputs per batch and dilation: cache-resident
+        # temporaries (measured faster than 4x larger batches)
+        return 128 * N_KERNELS * n_timepoints
 
     def _before_transform(self) -> None:
         if self.engine == "torch":
