@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from rich.console import Console
 from rich.table import Table
 
-from anyconv.functional import conv1d, fast_length
+from anyconv.functional import conv1d, conv2d, fast_length
 from benchmarks._timing import best_of_interleaved
 
 
@@ -107,6 +107,30 @@ def crossover(lengths: list[int], batch: int, channels: int, repeats: int) -> Ta
     return out
 
 
+def crossover_2d(size: int, batch: int, channels: int, repeats: int) -> Table:
+    """Smallest odd square kernel at which the FFT engine beats direct on ``size x size`` maps."""
+    out = Table(title=f"2-D crossover, depthwise, {size}x{size} maps, mode='same'")
+    for col in ("pass", "smallest K (K x K) where FFT wins", "area"):
+        out.add_column(col, justify="right")
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(batch, channels, size, size, generator=gen)
+    for backward in (False, True):
+        found = None
+        for k_size in range(3, size, 4):
+            k = torch.randn(channels, 1, k_size, k_size, generator=gen) / k_size**2
+            fns = [
+                lambda a, w: conv2d(a, w, mode="same", groups=channels, method="direct"),
+                lambda a, w: conv2d(a, w, mode="same", groups=channels, method="fft"),
+            ]
+            direct, fft = _timed(fns, x, k, backward, repeats)
+            if fft < direct:
+                found = k_size
+                break
+        out.add_row("fwd+bwd" if backward else "fwd", "none" if found is None else str(found),
+                    "-" if found is None else str(found * found))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lengths", type=int, nargs="+", default=[1024, 2048, 4096, 8192, 16384, 32768, 65536])
@@ -117,11 +141,15 @@ def main() -> None:
     parser.add_argument("--max-direct", type=int, default=16384, help="largest L timed with direct conv, forward")
     parser.add_argument("--max-direct-bwd", type=int, default=4096, help="largest L timed with direct conv, fwd+bwd")
     parser.add_argument("--crossover", action="store_true", help="measure the direct/FFT crossover instead")
+    parser.add_argument("--crossover-2d", type=int, default=0, metavar="SIZE",
+                        help="measure the 2-D crossover on SIZE x SIZE maps instead")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     console = Console()
     console.print(f"machine: {platform.processor() or platform.machine()}, torch {torch.__version__}, threads {args.threads}")
-    if args.crossover:
+    if args.crossover_2d:
+        console.print(crossover_2d(args.crossover_2d, args.batch, args.channels, args.repeats))
+    elif args.crossover:
         console.print(crossover(args.lengths, args.batch, args.channels, args.repeats))
     else:
         console.print(table(args.lengths, args.batch, args.channels, args.max_direct, args.max_direct_bwd, args.repeats))

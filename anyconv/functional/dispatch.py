@@ -5,6 +5,8 @@ The crossover table comes from ``benchmarks/fftconv.py --crossover`` (depthwise,
 once the kernel has at least ``threshold(L)`` taps; with autograd the backward pass of the
 direct engine is far slower, so the threshold is lower. Between measured lengths the threshold
 is interpolated in log-space. 2-D problems compare the kernel *area* with a measured area.
+The tables were measured on depthwise kernels (the long-kernel case); problems with dense
+channel mixing use the same thresholds (not separately measured).
 """
 
 from __future__ import annotations
@@ -15,12 +17,16 @@ import torch
 
 from anyconv.functional._checks import ConvProblem
 
-# (L, smallest K at which FFT wins) — forward only, and forward + backward.
-CROSSOVER_FORWARD: tuple[tuple[int, int], ...] = ((256, 96), (1024, 255), (4096, 511), (16384, 1023), (65536, 2047))
-CROSSOVER_TRAINING: tuple[tuple[int, int], ...] = ((256, 24), (1024, 31), (4096, 63), (16384, 255), (65536, 511))
-# 2-D: FFT wins from a kernel area of about this many taps (e.g. 31x31 on 64x64 maps).
-CROSSOVER_AREA_FORWARD = 35 * 35
-CROSSOVER_AREA_TRAINING = 13 * 13
+# (L, smallest K at which FFT wins) — forward only, and forward + backward. Measured on the
+# K = 2^j - 1 grid by `python -m benchmarks.fftconv --crossover --lengths 256 1024 4096 16384`
+# (2026-11-25, AMD EPYC, 2 threads); L = 256 forward: direct won up to K = L; L = 65536 is
+# extrapolated (the crossover doubles per 4x in L).
+CROSSOVER_FORWARD: tuple[tuple[int, int], ...] = ((256, 256), (1024, 127), (4096, 255), (16384, 511), (65536, 1023))
+CROSSOVER_TRAINING: tuple[tuple[int, int], ...] = ((256, 15), (1024, 15), (4096, 31), (16384, 63), (65536, 127))
+# 2-D: FFT wins from a kernel area of this many taps. Measured with
+# `python -m benchmarks.fftconv --crossover-2d 64` (depthwise, B=8, C=64, 64x64 maps, K = 3, 7, 11, ...).
+CROSSOVER_AREA_FORWARD = 15 * 15
+CROSSOVER_AREA_TRAINING = 7 * 7
 
 
 def _interpolate(table: tuple[tuple[int, int], ...], length: int) -> float:
