@@ -1,0 +1,18 @@
+"""The README's tour runs as written (a stale README fails here)."""
+
+from __future__ import annotations
+
+import pathlib
+import re
+
+import torch
+
+
+def test_readme_tour_runs_and_its_two_engines_agree():
+    readme = pathlib.Path(__file__).resolve().parents[1] / "README.md"
+    blocks = re.findall(r"```python\n(.*?)```", readme.read_text(), re.S)
+    assert blocks, "README has no python block"
+    namespace: dict = {}
+    exec(compile(blocks[0], str(readme), "exec"), namespace)  # noqa: S102 - our own README
+    torch.testing.assert_close(namespace["y"], namespace["y2"], rtol=1e-3, atol=1e-3)
+    assert namespace["y3"].shape == (8, 64, 4096)
