@@ -5,7 +5,8 @@ Pattern of the ROCKET papers: transform → (optional) ``StandardScaler`` →
 (the papers: more than about 10 000 cases) a logistic regression instead.
 
 Subclasses list all their parameters explicitly in ``__init__`` (no ``**kwargs``)
-and implement ``_make_transformer()``. Class attribute ``_scaling`` chooses the
+and set ``_transformer_class``: the transformer is built from the classifier's parameters
+of the same names (so the two cannot drift apart). Class attribute ``_scaling`` chooses the
 scaler: ``"none"``, ``"variance"`` (``StandardScaler(with_mean=False)``, as aeon's
 MiniRocketClassifier) or ``"standard"`` (mean and variance, as MultiRocket).
 Ridge/logistic options come from the parameters ``estimator`` (``"auto"``,
@@ -57,8 +58,13 @@ class RandomKernelClassifier(ClassifierMixin, BaseEstimator):
     _scaling: ClassVar[Literal["none", "variance", "standard"]] = "variance"
     _min_timepoints: ClassVar[int] = 1
 
-    def _make_transformer(self) -> BaseRandomKernelTransformer:  # pragma: no cover
-        raise NotImplementedError
+    _transformer_class: ClassVar[type[BaseRandomKernelTransformer]]
+
+    def _make_transformer(self) -> BaseRandomKernelTransformer:
+        """A fresh transformer taking every classifier parameter whose name it shares."""
+        cls = self._transformer_class
+        accepted = cls._get_param_names()
+        return cls(**{name: value for name, value in self.get_params(deep=False).items() if name in accepted})
 
     def _make_linear(self, n_cases: int) -> tuple[str, BaseEstimator]:
         choice = self.estimator

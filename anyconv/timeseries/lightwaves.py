@@ -186,6 +186,7 @@ class LightWaveSClassifier(RandomKernelClassifier):
 
     _scaling: ClassVar[str] = "standard"
     _min_timepoints: ClassVar[int] = 2
+    _transformer_class: ClassVar[type[LightWaveS]] = LightWaveS
 
     def __init__(
         self,
@@ -212,16 +213,3 @@ class LightWaveSClassifier(RandomKernelClassifier):
         self.device = device
         self.estimator = estimator
         self.class_weight = class_weight
-
-    def _make_transformer(self) -> LightWaveS:
-        return LightWaveS(
-            n_features=self.n_features,
-            n_candidates=self.n_candidates,
-            max_cases=self.max_cases,
-            scale=self.scale,
-            n_workers=self.n_workers,
-            random_state=self.random_state,
-            n_jobs=self.n_jobs,
-            batch_size=self.batch_size,
-            device=self.device,
-        )

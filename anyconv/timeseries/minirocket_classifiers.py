@@ -40,6 +40,7 @@ class MiniRocketClassifier(RandomKernelClassifier):
 
     _scaling: ClassVar[str] = "variance"
     _min_timepoints: ClassVar[int] = 9
+    _transformer_class: ClassVar[type[MiniRocket]] = MiniRocket
 
     def __init__(
         self,
@@ -61,13 +62,6 @@ class MiniRocketClassifier(RandomKernelClassifier):
         self.batch_size = batch_size
         self.device = device
 
-    def _make_transformer(self) -> MiniRocket:
-        return MiniRocket(
-            n_kernels=self.n_kernels, max_dilations_per_kernel=self.max_dilations_per_kernel,
-            n_jobs=self.n_jobs, random_state=self.random_state, batch_size=self.batch_size,
-            device=self.device,
-        )
-
 
 class MultiRocketClassifier(RandomKernelClassifier):
     """MultiRocket features → ``StandardScaler()`` → ridge (or logistic).
@@ -84,6 +78,7 @@ class MultiRocketClassifier(RandomKernelClassifier):
 
     _scaling: ClassVar[str] = "standard"
     _min_timepoints: ClassVar[int] = 10
+    _transformer_class: ClassVar[type[MultiRocket]] = MultiRocket
 
     def __init__(
         self,
@@ -105,13 +100,6 @@ class MultiRocketClassifier(RandomKernelClassifier):
         self.batch_size = batch_size
         self.device = device
 
-    def _make_transformer(self) -> MultiRocket:
-        return MultiRocket(
-            n_kernels=self.n_kernels, max_dilations_per_kernel=self.max_dilations_per_kernel,
-            n_jobs=self.n_jobs, random_state=self.random_state, batch_size=self.batch_size,
-            device=self.device,
-        )
-
 
 class HDCMiniRocketClassifier(RandomKernelClassifier):
     """HDC-MiniRocket features → ``StandardScaler(with_mean=False)`` → ridge (or logistic).
@@ -129,6 +117,7 @@ class HDCMiniRocketClassifier(RandomKernelClassifier):
 
     _scaling: ClassVar[str] = "variance"
     _min_timepoints: ClassVar[int] = 9
+    _transformer_class: ClassVar[type[HDCMiniRocket]] = HDCMiniRocket
 
     def __init__(
         self,
@@ -151,10 +140,3 @@ class HDCMiniRocketClassifier(RandomKernelClassifier):
         self.random_state = random_state
         self.batch_size = batch_size
         self.device = device
-
-    def _make_transformer(self) -> HDCMiniRocket:
-        return HDCMiniRocket(
-            scale=self.scale, n_kernels=self.n_kernels,
-            max_dilations_per_kernel=self.max_dilations_per_kernel, n_jobs=self.n_jobs,
-            random_state=self.random_state, batch_size=self.batch_size, device=self.device,
-        )

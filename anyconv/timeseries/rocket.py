@@ -167,6 +167,7 @@ class RocketClassifier(RandomKernelClassifier):
     """
 
     _scaling: ClassVar[str] = "variance"
+    _transformer_class: ClassVar[type[Rocket]] = Rocket
 
     def __init__(
         self,
@@ -187,13 +188,3 @@ class RocketClassifier(RandomKernelClassifier):
         self.device = device
         self.estimator = estimator
         self.class_weight = class_weight
-
-    def _make_transformer(self) -> Rocket:
-        return Rocket(
-            n_kernels=self.n_kernels,
-            normalise=self.normalise,
-            random_state=self.random_state,
-            n_jobs=self.n_jobs,
-            batch_size=self.batch_size,
-            device=self.device,
-        )
