@@ -100,6 +100,8 @@ class BaseRandomKernelTransformer(TransformerMixin, BaseEstimator):
     _parallel_batches: ClassVar[bool] = True
     #: Budget of float32 elements per batch for the largest intermediate tensor.
     _batch_elements: ClassVar[int] = 1 << 24
+    #: Automatic batch sizes are rounded down to a multiple of this (at least one multiple).
+    _case_multiple: ClassVar[int] = 1
 
     # -- parameter checks shared by all subclasses ---------------------------------
     def _check_common_params(self) -> None:
@@ -119,7 +121,8 @@ class BaseRandomKernelTransformer(TransformerMixin, BaseEstimator):
         if self.batch_size is not None:
             return int(self.batch_size)
         per_case = max(1, self._elements_per_case(n_timepoints))
-        return int(max(1, min(4096, self._batch_elements // per_case)))
+        bs = min(4096, self._batch_elements // per_case)
+        return int(max(self._case_multiple, bs - bs % self._case_multiple))
 
     def _elements_per_case(self, n_timepoints: int) -> int:
         """Largest intermediate size per case (override for a better estimate)."""

@@ -73,8 +73,11 @@ class HDCMiniRocket(MiniRocket):
     scale : float, default=1.0
         Similarity decay of the timestamp encoding (``s`` in the paper); ``0``
         gives exactly the MiniRocket features.
-    n_kernels, max_dilations_per_kernel, n_jobs, random_state, batch_size, device, engine :
+    n_kernels, max_dilations_per_kernel, n_jobs, random_state, batch_size, device :
         As :class:`~anyconv.timeseries.MiniRocket`.
+    engine : {"auto", "torch", "reference"}, default="auto"
+        ``"auto"`` and ``"torch"``: the torch engine (there is no native pooling
+        loop for the time encoding yet); ``"reference"``: numpy loops.
 
     Attributes
     ----------
@@ -89,6 +92,9 @@ class HDCMiniRocket(MiniRocket):
     """
 
     _min_timepoints: ClassVar[int] = 9
+    _has_native_engine: ClassVar[bool] = False  # "auto" means "torch"
+    _batch_elements: ClassVar[int] = 1 << 24
+    _case_multiple: ClassVar[int] = 1
 
     def __init__(
         self,
@@ -99,7 +105,7 @@ class HDCMiniRocket(MiniRocket):
         random_state: int | np.random.RandomState | None = None,
         batch_size: int | None = None,
         device: str = "cpu",
-        engine: Literal["torch", "reference"] = "torch",
+        engine: Literal["auto", "torch", "reference"] = "auto",
     ) -> None:
         self.scale = scale
         super().__init__(

@@ -17,9 +17,11 @@ from sklearn.utils import check_random_state
 
 from anyconv.timeseries._base import BaseRandomKernelTransformer, torch_threads
 from anyconv.timeseries.minirocket_engine import (
+    CASE_MULTIPLE,
     convolve_rows,
     make_plan,
     ppv_transform,
+    ppv_transform_native,
 )
 from anyconv.timeseries.minirocket_kernels import (
     N_KERNELS,
@@ -29,6 +31,7 @@ from anyconv.timeseries.minirocket_kernels import (
     sample_channel_combinations,
 )
 from anyconv.timeseries.minirocket_reference import reference_minirocket
+from anyconv.timeseries.native_pooling import choose_engine
 
 __all__ = ["MiniRocket", "sample_minirocket_bank"]
 
@@ -76,8 +79,13 @@ class MiniRocket(BaseRandomKernelTransformer):
         Cases per batch in ``transform``; ``None`` picks a memory-bounded size.
     device : str, default="cpu"
         ``"cpu"`` or ``"cuda"``/``"cuda:N"`` for the torch engine.
-    engine : {"torch", "reference"}, default="torch"
-        ``"reference"``: slow numpy loops in float64 (oracle for tests).
+    engine : {"auto", "native", "torch", "reference"}, default="auto"
+        How the bank is applied. ``"torch"``: torch ops only (CPU or CUDA).
+        ``"native"``: the convolutions by torch, the pooling by the compiled
+        loops of :mod:`anyconv.timeseries.native_pooling` (CPU; ~1.6x faster
+        than ``"torch"`` on OSULeaf; same features). ``"auto"``: ``"native"``
+        when it can run, else ``"torch"``. ``"reference"``: slow numpy loops in
+        float64 (oracle for tests).
 
     Attributes
     ----------
@@ -98,6 +106,7 @@ class MiniRocket(BaseRandomKernelTransformer):
     """
 
     _min_timepoints: ClassVar[int] = 9
+    _has_native_engine: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -107,7 +116,7 @@ class MiniRocket(BaseRandomKernelTransformer):
         random_state: int | np.random.RandomState | None = None,
         batch_size: int | None = None,
         device: str = "cpu",
-        engine: Literal["torch", "reference"] = "torch",
+        engine: Literal["auto", "native", "torch", "reference"] = "auto",
     ) -> None:
         self.n_kernels = n_kernels
         self.max_dilations_per_kernel = max_dilations_per_kernel
@@ -121,8 +130,7 @@ class MiniRocket(BaseRandomKernelTransformer):
         m = self.max_dilations_per_kernel
         if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1:
             raise ValueError(f"max_dilations_per_kernel must be a positive int, got {m!r}")
-        if self.engine not in ("torch", "reference"):
-            raise ValueError(f"engine must be 'torch' or 'reference', got {self.engine!r}")
+        choose_engine(self.engine, self._device, native_ok=self._has_native_engine)
 
     def _fit(self, X: np.ndarray, y: object) -> None:
         self._check_params()
@@ -133,24 +141,30 @@ class MiniRocket(BaseRandomKernelTransformer):
         self._rng_after_bank = rng  # subclasses draw more from the same stream
         self.n_features_out_ = self.bank_.n_features
 
+    # Batches of ~2**19 convolution outputs, taps and a share of the F-feature
+    # output keep the engine's buffers in L2/L3 (OSULeaf, L = 427: 8 cases per
+    # batch 1.5x faster per case than 23 with torch pooling); whole multiples of
+    # CASE_MULTIPLE cases fill the vector lanes (see ``ppv_transform``).
+    _batch_elements: ClassVar[int] = 1 << 19
+    _case_multiple: ClassVar[int] = CASE_MULTIPLE
+
     def _elements_per_case(self, n_timepoints: int) -> int:
-        # Batches of ~2**20 convolution outputs per dilation (4 MB) and the
-        # F-feature count buffer: the engine's buffers stay cache-resident
-        # (measured up to 2x faster per case than 8x larger batches).
-        return 16 * (N_KERNELS + 9 * self.n_channels_) * n_timepoints + 8 * self.n_features_out_
+        return (N_KERNELS + 9 * self.n_channels_) * n_timepoints + self.n_features_out_ // 2
 
     def _transform(self, X: np.ndarray) -> np.ndarray:
-        if self.engine == "reference":
+        engine = choose_engine(self.engine, self._device)
+        if engine == "reference":
             return reference_minirocket(X, self.bank_).astype(np.float32)
         plan = self._plan_cache[2]
         x = torch.as_tensor(X, dtype=torch.float32).to(self._device)
         # per-thread reused buffers; the caller copies the result out before the
         # thread's next batch, so returning a view of them is safe
         ws = _WORKSPACES.__dict__.setdefault("ws", {})
-        return ppv_transform(x, plan, ws).cpu().numpy()
+        transform = ppv_transform_native if engine == "native" else ppv_transform
+        return transform(x, plan, ws).cpu().numpy()
 
     def _before_transform(self) -> None:
-        if self.engine == "torch":
+        if choose_engine(self.engine, self._device) != "reference":
             self._plan()
 
     def _plan(self):

@@ -21,12 +21,17 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
-from anyconv.timeseries._base import BaseRandomKernelTransformer, torch_threads
-from anyconv.timeseries.minirocket import sample_minirocket_bank
-from anyconv.timeseries.minirocket_engine import make_plan
+from anyconv.timeseries._base import BaseRandomKernelTransformer, resolve_device, torch_threads
+from anyconv.timeseries.minirocket import _WORKSPACES, sample_minirocket_bank
+from anyconv.timeseries.minirocket_engine import CASE_MULTIPLE, make_plan
 from anyconv.timeseries.minirocket_kernels import N_KERNELS
 from anyconv.timeseries.minirocket_reference import reference_multirocket
-from anyconv.timeseries.multirocket_engine import multirocket_transform
+from anyconv.timeseries.multirocket_engine import (
+    NATIVE_MAX_TIMEPOINTS,
+    multirocket_transform,
+    multirocket_transform_native,
+)
+from anyconv.timeseries.native_pooling import choose_engine
 
 __all__ = ["MultiRocket", "REFERENCE_DIFF_TAP_SHIFT"]
 
@@ -45,7 +50,11 @@ class MultiRocket(BaseRandomKernelTransformer):
     max_dilations_per_kernel : int, default=32
     n_jobs, random_state, batch_size, device :
         As :class:`~anyconv.timeseries.MiniRocket`.
-    engine : {"torch", "reference"}, default="torch"
+    engine : {"auto", "native", "torch", "reference"}, default="auto"
+        As :class:`~anyconv.timeseries.MiniRocket`; the native loop computes all
+        four pooling operators in one pass per bias (~10x faster than torch ops
+        on OSULeaf; same features). ``"auto"`` falls back to ``"torch"`` off the
+        CPU, without the compiled extension, or from ``NATIVE_MAX_TIMEPOINTS``.
 
     Attributes
     ----------
@@ -69,7 +78,7 @@ class MultiRocket(BaseRandomKernelTransformer):
         random_state: int | np.random.RandomState | None = None,
         batch_size: int | None = None,
         device: str = "cpu",
-        engine: Literal["torch", "reference"] = "torch",
+        engine: Literal["auto", "native", "torch", "reference"] = "auto",
     ) -> None:
         self.n_kernels = n_kernels
         self.max_dilations_per_kernel = max_dilations_per_kernel
@@ -83,8 +92,7 @@ class MultiRocket(BaseRandomKernelTransformer):
         m = self.max_dilations_per_kernel
         if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1:
             raise ValueError(f"max_dilations_per_kernel must be a positive int, got {m!r}")
-        if self.engine not in ("torch", "reference"):
-            raise ValueError(f"engine must be 'torch' or 'reference', got {self.engine!r}")
+        choose_engine(self.engine, resolve_device(self.device))
         rng = check_random_state(self.random_state)
         n_features = max(int(self.n_kernels), N_KERNELS)
         X32 = X.astype(np.float32)
@@ -95,13 +103,30 @@ class MultiRocket(BaseRandomKernelTransformer):
         self.bank_diff_ = diff
         self.n_features_out_ = 4 * (self.bank_.n_features + self.bank_diff_.n_features)
 
+    # As MiniRocket: ~2**19 convolution outputs and taps per batch and
+    # dilation stay in L2/L3, whole multiples of CASE_MULTIPLE cases fill the
+    # vector lanes of the native loop (the torch pooling chunks its own
+    # temporaries, see ``pool4``).
+    _batch_elements: ClassVar[int] = 1 << 19
+    _case_multiple: ClassVar[int] = CASE_MULTIPLE
+
     def _elements_per_case(self, n_timepoints: int) -> int:
-        # ~2**17 convolution outputs per batch and dilation: cache-resident
-        # temporaries (measured faster than 4x larger batches)
-        return 128 * N_KERNELS * n_timepoints
+        return (N_KERNELS + 9 * self.n_channels_) * n_timepoints + self.n_features_out_ // 4
+
+    def _engine(self) -> str:
+        engine = choose_engine(self.engine, self._device)
+        if engine == "native" and self.n_timepoints_ >= NATIVE_MAX_TIMEPOINTS:
+            if self.engine == "native":
+                raise ValueError(
+                    f"engine='native' supports < {NATIVE_MAX_TIMEPOINTS} timepoints, "
+                    f"got {self.n_timepoints_}; use 'auto' or 'torch'"
+                )
+            return "torch"
+        return engine
 
     def _before_transform(self) -> None:
-        if self.engine == "torch":
+        self._resolved_engine = self._engine()
+        if self._resolved_engine != "reference":
             kw = dict(dtype=torch.float32, device=self._device)
             self._plans = (
                 make_plan(self.bank_, self.n_channels_, **kw),
@@ -111,7 +136,7 @@ class MultiRocket(BaseRandomKernelTransformer):
     def _transform(self, X: np.ndarray) -> np.ndarray:
         X32 = X.astype(np.float32)
         D = np.diff(X32, axis=-1)
-        if self.engine == "reference":
+        if self._resolved_engine == "reference":
             return np.concatenate(
                 [reference_multirocket(X32, self.bank_), reference_multirocket(D, self.bank_diff_)],
                 axis=1,
@@ -119,9 +144,13 @@ class MultiRocket(BaseRandomKernelTransformer):
         x = torch.as_tensor(X32).to(self._device)
         d = torch.as_tensor(D).to(self._device)
         base, diff = self._plans
+        if self._resolved_engine == "native":
+            ws = _WORKSPACES.__dict__.setdefault("ws", {})  # per-thread reused tap buffers
+            return torch.cat([multirocket_transform_native(x, base, ws), multirocket_transform_native(d, diff, ws)], 1).numpy()
         return torch.cat([multirocket_transform(x, base), multirocket_transform(d, diff)], 1).cpu().numpy()
 
     def __getstate__(self) -> dict:
         state = super().__getstate__()
         state.pop("_plans", None)
+        state.pop("_resolved_engine", None)
         return state

@@ -19,9 +19,20 @@ from __future__ import annotations
 
 import torch
 
-from anyconv.timeseries.minirocket_engine import MiniRocketPlan, N_KERNELS, iter_parity_groups
+from anyconv.timeseries import native_pooling
+from anyconv.timeseries.minirocket_engine import (
+    N_KERNELS,
+    MiniRocketPlan,
+    TapInput,
+    iter_parity_groups,
+    kernel_ranges,
+    pad_cases,
+)
 
-__all__ = ["pool4", "multirocket_transform"]
+__all__ = ["pool4", "multirocket_transform", "multirocket_transform_native", "NATIVE_MAX_TIMEPOINTS"]
+
+#: The compiled loop sums positions in int32: ``n * (n - 1) / 2 < 2**31``.
+NATIVE_MAX_TIMEPOINTS = 46_341
 
 #: Elements per temporary (B, K, nf_chunk, n) tensor (1 MB float32: cache-resident).
 _CHUNK_ELEMENTS = 1 << 18
@@ -98,3 +109,27 @@ def multirocket_transform(x: torch.Tensor, plan: MiniRocketPlan) -> torch.Tensor
         block = out[:, :, start:stop].view(4, B, N_KERNELS // 2, 2, nf)
         block[:, :, :, p] = pooled.to(torch.float32)
     return out.permute(1, 0, 2).reshape(B, 4 * F)
+
+
+def multirocket_transform_native(x: torch.Tensor, plan: MiniRocketPlan, ws: dict | None = None) -> torch.Tensor:
+    """:func:`multirocket_transform` with the compiled pooling loop (CPU, float32).
+
+    Per dilation the taps GEMM gives ``(84, L, B)`` outputs (cases innermost,
+    batch padded to whole vectors); one call of
+    :func:`anyconv.timeseries.native_pooling.pool4_into` computes all four
+    operators for every kernel and bias in one pass per bias.
+
+    Shape:
+        x: ``(B, C, L)`` float32 on the CPU, ``L < NATIVE_MAX_TIMEPOINTS``;
+        returns ``(B, 4 * plan.n_features)`` float32.
+    """
+    n_cases, _, L = x.shape
+    if L >= NATIVE_MAX_TIMEPOINTS:
+        raise ValueError(f"native MultiRocket pooling supports < {NATIVE_MAX_TIMEPOINTS} timepoints, got {L}; use engine='torch'")
+    x = pad_cases(x)
+    taps = TapInput(x, plan, cases_inner=True, ws=ws)
+    F = plan.n_features
+    out = torch.empty((x.shape[0], 4 * F), dtype=torch.float32)
+    for j, ranges in enumerate(kernel_ranges(plan, L)):
+        native_pooling.pool4_into(taps.convolve(j), plan.biases[j], ranges, out, plan.slices[j][0], F)
+    return out[:n_cases]

@@ -40,10 +40,16 @@ def test_engine_convolution_equals_reference(shift: int) -> None:
             np.testing.assert_allclose(C[1, k], reference_convolve(X[1, 0], k, int(d), shift), atol=1e-9)
 
 
-@pytest.mark.parametrize("n_channels", [1, 3])
-def test_torch_engine_equals_numpy_reference(n_channels: int) -> None:
-    X = _series(5, n_channels, 35, seed=n_channels)
-    m = MiniRocket(n_kernels=200, random_state=1).fit(X)
+@pytest.mark.parametrize(
+    ("n_cases", "n_channels", "batch_size"),
+    [(5, 1, None), (5, 3, None), (13, 1, None), (13, 2, 11)],  # 13, 11: padded to 8k cases
+)
+@pytest.mark.parametrize("engine", ["torch", "auto"])  # "auto": the native loop where built
+def test_torch_engine_equals_numpy_reference(
+    n_cases: int, n_channels: int, batch_size: int | None, engine: str
+) -> None:
+    X = _series(n_cases, n_channels, 35, seed=n_channels)
+    m = MiniRocket(n_kernels=200, random_state=1, batch_size=batch_size, engine=engine).fit(X)
     fast = m.transform(X)
     slow = m.set_params(engine="reference").transform(X)
     # float32 engine vs float64 loops: a count can only differ where C is within rounding of b
@@ -51,7 +57,8 @@ def test_torch_engine_equals_numpy_reference(n_channels: int) -> None:
     assert np.abs(fast - slow).max() <= 1 / (35 - 8) + 1e-6
 
 
-def test_features_equal_aeon_on_same_parameters() -> None:
+@pytest.mark.parametrize("engine", ["torch", "auto"])
+def test_features_equal_aeon_on_same_parameters(engine: str) -> None:
     pytest.importorskip("aeon")
     from aeon.datasets import load_classification
     from aeon.transformations.collection.convolution_based import MiniRocket as AeonMiniRocket
@@ -61,7 +68,7 @@ def test_features_equal_aeon_on_same_parameters() -> None:
         X = X[:20]
         aeon = AeonMiniRocket(n_kernels=2_000, random_state=0).fit(X)
         per_comb, channels, dilations, nf, biases = aeon.parameters
-        ours = MiniRocket(n_kernels=2_000, random_state=0).fit(X)
+        ours = MiniRocket(n_kernels=2_000, random_state=0, engine=engine).fit(X)
         ours.bank_ = MiniRocketBank(dilations.astype(np.int64), nf.astype(np.int64), biases,
                                     per_comb.astype(np.int64), channels.astype(np.int64))
         a, b = aeon.transform(X), ours.transform(X)

@@ -33,16 +33,18 @@ def test_pooling_operators_by_hand() -> None:
     assert list(reference_pooling(C, 10.0)) == [0.0, 1.0, 0.0, -1.0]
 
 
-def test_torch_engine_equals_reference() -> None:
+@pytest.mark.parametrize("engine", ["torch", "auto"])  # "auto": the native loop where built
+def test_torch_engine_equals_reference(engine: str) -> None:
     X = _series(4, 2, 40)
-    m = MultiRocket(n_kernels=168, random_state=0).fit(X)
+    m = MultiRocket(n_kernels=168, random_state=0, engine=engine).fit(X)
     fast = m.transform(X)
     slow = m.set_params(engine="reference").transform(X)
     assert fast.shape == (4, 8 * 168)
     np.testing.assert_allclose(fast, slow, rtol=1e-4, atol=1e-4)
 
 
-def test_features_equal_aeon_on_same_parameters() -> None:
+@pytest.mark.parametrize("engine", ["torch", "auto"])
+def test_features_equal_aeon_on_same_parameters(engine: str) -> None:
     pytest.importorskip("aeon")
     from aeon.datasets import load_classification
     from aeon.transformations.collection.convolution_based import MultiRocket as AeonMultiRocket
@@ -50,7 +52,7 @@ def test_features_equal_aeon_on_same_parameters() -> None:
     X, _ = load_classification("GunPoint", split="train")
     X = X[:8]
     aeon = AeonMultiRocket(n_kernels=500, random_state=0).fit(X)
-    ours = MultiRocket(n_kernels=500, random_state=0).fit(X)
+    ours = MultiRocket(n_kernels=500, random_state=0, engine=engine).fit(X)
 
     def bank(p, shift):
         n = 84 * len(p[0])

@@ -1,0 +1,167 @@
+/*
+ * Fused pooling loops for the MiniRocket family (compiled at install time).
+ *
+ * The torch engine computes the convolution outputs of one dilation with one
+ * GEMM; pooling them with torch ops writes a 0/1 tensor per bias and reads it
+ * back (two passes over nf times the outputs). These loops compare and
+ * accumulate in registers instead: one pass over the outputs per bias, with
+ * the output rows resident in L1.
+ *
+ * Layout of `conv`: kernel k, time t, case i at conv[k*sk + t*st + i*sb]
+ * (element strides). With sb == 1 (cases innermost, as the engine lays them
+ * out) the loop over cases is contiguous and vectorised.
+ *
+ * Pooled region of kernel k: times lo[k] .. hi[k]-1 (n = hi - lo >= 1);
+ * positions within it are t - lo[k] (MIPV and LSPV use them).
+ *
+ * Output: feature (k, f) of case i goes to out[i*so + col0 + k*nf + f];
+ * pool4 writes four blocks `block` columns apart (PPV, LSPV, MPV, MIPV).
+ *
+ * Both functions return 0, or -2 when the layout requirements are not met
+ * (the Python wrapper checks them first, with a clear message).
+ *
+ * Numerics (match the torch engine): PPV = (float)count / (float)n for
+ * MiniRocket; pool4 computes each value in double and rounds to float once.
+ *
+ * No Python API is used; the functions are called through ctypes (which
+ * releases the GIL), so batches run in parallel from Python threads.
+ */
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__)) && !defined(__APPLE__)
+/* one build for every x86-64 CPU: a baseline copy and an AVX2 copy picked at load time */
+#define ANYCONV_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define ANYCONV_CLONES
+#endif
+
+/* Cases per block: the innermost loops run over LANES contiguous cases with
+ * a compile-time trip count, which the compiler turns into whole vector ops. */
+#define LANES 8
+typedef float v8f __attribute__((vector_size(32)));
+typedef int32_t v8i __attribute__((vector_size(32)));
+typedef double v4d __attribute__((vector_size(32)));
+
+/* (macros, not functions: a vector argument or result of a non-AVX function changes the ABI) */
+#define SPLAT(x) ((v8f){(x), (x), (x), (x), (x), (x), (x), (x)})
+
+/* count / n for the LANES cases of a block, one output row (stride so) per case */
+#define STORE_FRACTIONS(dst, so, count, n)                                                         \
+    do {                                                                                           \
+        for (int i_ = 0; i_ < LANES; i_++)                                                         \
+            (dst)[i_ * (so)] = (float)(count)[i_] / (n);                                           \
+    } while (0)
+
+/* Fraction of positions with conv > bias, every (case, kernel, bias).
+ * Requires sb == 1 and n_cases % LANES == 0 (the engine pads the batch). */
+ANYCONV_CLONES
+int anyconv_ppv(const float *conv, int64_t n_kernels, int64_t n_cases, int64_t sk, int64_t st,
+                int64_t sb, const float *bias, int64_t nf, const int64_t *lo, const int64_t *hi,
+                float *out, int64_t so, int64_t col0)
+{
+    if (sb != 1 || n_cases % LANES != 0)
+        return -2;
+    for (int64_t k = 0; k < n_kernels; k++) {
+        const float n = (float)(hi[k] - lo[k]);
+        for (int64_t i0 = 0; i0 < n_cases; i0 += LANES) {
+            const float *block = conv + k * sk + i0;
+            float *dst = out + i0 * so + col0 + k * nf;
+            int64_t f = 0;
+            for (; f + 4 <= nf; f += 4) { /* four biases per pass: one load, four compares */
+                const float *b = bias + k * nf + f;
+                const v8f b0 = SPLAT(b[0]), b1 = SPLAT(b[1]), b2 = SPLAT(b[2]), b3 = SPLAT(b[3]);
+                v8i c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0};
+                for (int64_t t = lo[k]; t < hi[k]; t++) {
+                    v8f v;
+                    memcpy(&v, block + t * st, sizeof v);
+                    c0 -= v > b0; /* comparisons give -1 (true) or 0 */
+                    c1 -= v > b1;
+                    c2 -= v > b2;
+                    c3 -= v > b3;
+                }
+                STORE_FRACTIONS(dst + f, so, c0, n);
+                STORE_FRACTIONS(dst + f + 1, so, c1, n);
+                STORE_FRACTIONS(dst + f + 2, so, c2, n);
+                STORE_FRACTIONS(dst + f + 3, so, c3, n);
+            }
+            for (; f < nf; f++) {
+                const float bf = bias[k * nf + f];
+                const v8f b0 = SPLAT(bf);
+                v8i c0 = {0};
+                for (int64_t t = lo[k]; t < hi[k]; t++) {
+                    v8f v;
+                    memcpy(&v, block + t * st, sizeof v);
+                    c0 -= v > b0;
+                }
+                STORE_FRACTIONS(dst + f, so, c0, n);
+            }
+        }
+    }
+    return 0;
+}
+
+/*
+ * MultiRocket's four pooling operators, as the reference code computes them:
+ *   PPV  = count(C > b) / n
+ *   LSPV = largest gap between consecutive "markers": position 0, every
+ *          position with C < b, and position n - 1
+ *   MPV  = mean of (C + b) over positions with C > b, 0 if none
+ *   MIPV = mean position of C > b, -1 if none
+ * Same layout requirements as anyconv_ppv; positions must fit int32 sums
+ * (n < 46341, checked by the caller).
+ */
+ANYCONV_CLONES
+int anyconv_pool4(const float *conv, int64_t n_kernels, int64_t n_cases, int64_t sk, int64_t st,
+                  int64_t sb, const float *bias, int64_t nf, const int64_t *lo, const int64_t *hi,
+                  float *out, int64_t so, int64_t col0, int64_t block)
+{
+    if (sb != 1 || n_cases % LANES != 0)
+        return -2;
+    for (int64_t k = 0; k < n_kernels; k++) {
+        const int64_t n = hi[k] - lo[k];
+        for (int64_t i0 = 0; i0 < n_cases; i0 += LANES) {
+            for (int64_t f = 0; f < nf; f++) {
+                const float b = bias[k * nf + f];
+                const v8f bv = {b, b, b, b, b, b, b, b};
+                v8i count = {0}, index_sum = {0}, last = {0}, gap = {0};
+                v4d value_lo = {0.0}, value_hi = {0.0};
+                for (int32_t p = 0; p < (int32_t)n; p++) {
+                    v8f v;
+                    memcpy(&v, conv + k * sk + (lo[k] + p) * st + i0, sizeof v);
+                    const v8i above = v > bv; /* -1 where true, 0 where false */
+                    const v8i below = v < bv;
+                    const v8i pv = {p, p, p, p, p, p, p, p};
+                    count -= above;
+                    index_sum += above & pv;
+                    const v8f kept = (v8f)((v8i)v & above); /* v where above, else +0.0 */
+                    value_lo += __builtin_convertvector(__builtin_shufflevector(kept, kept, 0, 1, 2, 3), v4d);
+                    value_hi += __builtin_convertvector(__builtin_shufflevector(kept, kept, 4, 5, 6, 7), v4d);
+                    const v8i g = pv - last;
+                    const v8i grow = below & (g > gap);
+                    gap = (grow & g) | (~grow & gap);
+                    last = (below & pv) | (~below & last);
+                }
+                const double value_sum[LANES] = {value_lo[0], value_lo[1], value_lo[2], value_lo[3],
+                                                 value_hi[0], value_hi[1], value_hi[2], value_hi[3]};
+                for (int i = 0; i < LANES; i++) {
+                    const int32_t tail = (int32_t)(n - 1) - last[i];
+                    const int32_t lspv = tail > gap[i] ? tail : gap[i];
+                    const double c = (double)count[i];
+                    float *o = out + (i0 + i) * so + col0 + k * nf + f;
+                    o[0] = (float)(c / (double)n);
+                    o[block] = (float)lspv;
+                    o[2 * block] = count[i] ? (float)((value_sum[i] + c * (double)b) / c) : 0.0f;
+                    o[3 * block] = count[i] ? (float)((double)index_sum[i] / c) : -1.0f;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+/* An importable (empty) module, so that packaging tools treat the library as an extension. */
+static struct PyModuleDef pooling_module = {PyModuleDef_HEAD_INIT, "_pooling", NULL, -1, NULL, NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC PyInit__pooling(void) { return PyModule_Create(&pooling_module); }
