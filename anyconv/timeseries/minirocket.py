@@ -31,7 +31,7 @@ from anyconv.timeseries.minirocket_kernels import (
     sample_channel_combinations,
 )
 from anyconv.timeseries.minirocket_reference import reference_minirocket
-from anyconv.timeseries.native_pooling import choose_engine
+from anyconv.timeseries.native import choose_engine
 
 __all__ = ["MiniRocket", "sample_minirocket_bank"]
 
@@ -82,7 +82,7 @@ class MiniRocket(BaseRandomKernelTransformer):
     engine : {"auto", "native", "torch", "reference"}, default="auto"
         How the bank is applied. ``"torch"``: torch ops only (CPU or CUDA).
         ``"native"``: the convolutions by torch, the pooling by the compiled
-        loops of :mod:`anyconv.timeseries.native_pooling` (CPU; ~1.6x faster
+        loops of :mod:`anyconv.timeseries.native` (CPU; ~1.6x faster
         than ``"torch"`` on OSULeaf; same features). ``"auto"``: ``"native"``
         when it can run, else ``"torch"``. ``"reference"``: slow numpy loops in
         float64 (oracle for tests).

@@ -31,7 +31,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from anyconv.timeseries import native_pooling
+from anyconv.timeseries import native
 from anyconv.timeseries.minirocket_kernels import KERNEL_WEIGHTS, N_KERNELS, MiniRocketBank
 
 __all__ = [
@@ -57,7 +57,7 @@ HIT_ELEMENTS = 1 << 20
 #: With cases innermost, batches are padded to a multiple of this many cases:
 #: the sum over time is then a vertical reduction over whole SIMD vectors
 #: (measured on (42, 2, 427, B): 6.7 G elements/s at B = 23, 14.6 at 24, 21 at 32).
-CASE_MULTIPLE = native_pooling.LANES
+CASE_MULTIPLE = native.LANES
 
 
 @dataclass
@@ -299,7 +299,7 @@ def kernel_ranges(plan: MiniRocketPlan, n_timepoints: int) -> list[torch.Tensor]
     """
     if n_timepoints not in plan.ranges:
         plan.ranges[n_timepoints] = [
-            torch.from_numpy(native_pooling.pooled_ranges(N_KERNELS, j, d, n_timepoints))
+            torch.from_numpy(native.pooled_ranges(N_KERNELS, j, d, n_timepoints))
             for j, d in enumerate(plan.dilations)
         ]
     return plan.ranges[n_timepoints]
@@ -309,7 +309,7 @@ def ppv_transform_native(x: torch.Tensor, plan: MiniRocketPlan, ws: dict | None 
     """:func:`ppv_transform` with the compiled pooling loop (CPU, float32).
 
     Per dilation: the taps GEMM into ``(84, L, B)`` (cases innermost), then one
-    call of :func:`anyconv.timeseries.native_pooling.ppv_into` compares every
+    call of :func:`anyconv.timeseries.native.ppv_into` compares every
     output with its kernel's biases and counts in registers, writing the
     features straight into their columns. Same features as :func:`ppv_transform`
     (the same float32 outputs, counts and ``count / n`` division).
@@ -322,7 +322,7 @@ def ppv_transform_native(x: torch.Tensor, plan: MiniRocketPlan, ws: dict | None 
     taps = TapInput(x, plan, cases_inner=True, ws=ws)
     out = torch.empty((x.shape[0], plan.n_features), dtype=torch.float32)
     for j, ranges in enumerate(kernel_ranges(plan, L)):
-        native_pooling.ppv_into(taps.convolve(j), plan.biases[j], ranges, out, plan.slices[j][0])
+        native.ppv_into(taps.convolve(j), plan.biases[j], ranges, out, plan.slices[j][0])
     return out[:n_cases]
 
 

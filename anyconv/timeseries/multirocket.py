@@ -31,7 +31,7 @@ from anyconv.timeseries.multirocket_engine import (
     multirocket_transform,
     multirocket_transform_native,
 )
-from anyconv.timeseries.native_pooling import choose_engine
+from anyconv.timeseries.native import choose_engine
 
 __all__ = ["MultiRocket", "REFERENCE_DIFF_TAP_SHIFT"]
 
@@ -125,8 +125,7 @@ class MultiRocket(BaseRandomKernelTransformer):
         return engine
 
     def _before_transform(self) -> None:
-        self._resolved_engine = self._engine()
-        if self._resolved_engine != "reference":
+        if self._engine() != "reference":
             kw = dict(dtype=torch.float32, device=self._device)
             self._plans = (
                 make_plan(self.bank_, self.n_channels_, **kw),
@@ -136,7 +135,8 @@ class MultiRocket(BaseRandomKernelTransformer):
     def _transform(self, X: np.ndarray) -> np.ndarray:
         X32 = X.astype(np.float32)
         D = np.diff(X32, axis=-1)
-        if self._resolved_engine == "reference":
+        engine = self._engine()
+        if engine == "reference":
             return np.concatenate(
                 [reference_multirocket(X32, self.bank_), reference_multirocket(D, self.bank_diff_)],
                 axis=1,
@@ -144,7 +144,7 @@ class MultiRocket(BaseRandomKernelTransformer):
         x = torch.as_tensor(X32).to(self._device)
         d = torch.as_tensor(D).to(self._device)
         base, diff = self._plans
-        if self._resolved_engine == "native":
+        if engine == "native":
             ws = _WORKSPACES.__dict__.setdefault("ws", {})  # per-thread reused tap buffers
             return torch.cat([multirocket_transform_native(x, base, ws), multirocket_transform_native(d, diff, ws)], 1).numpy()
         return torch.cat([multirocket_transform(x, base), multirocket_transform(d, diff)], 1).cpu().numpy()
@@ -152,5 +152,4 @@ class MultiRocket(BaseRandomKernelTransformer):
     def __getstate__(self) -> dict:
         state = super().__getstate__()
         state.pop("_plans", None)
-        state.pop("_resolved_engine", None)
         return state

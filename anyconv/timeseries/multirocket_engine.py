@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import torch
 
-from anyconv.timeseries import native_pooling
+from anyconv.timeseries import native
 from anyconv.timeseries.minirocket_engine import (
     N_KERNELS,
     MiniRocketPlan,
@@ -116,7 +116,7 @@ def multirocket_transform_native(x: torch.Tensor, plan: MiniRocketPlan, ws: dict
 
     Per dilation the taps GEMM gives ``(84, L, B)`` outputs (cases innermost,
     batch padded to whole vectors); one call of
-    :func:`anyconv.timeseries.native_pooling.pool4_into` computes all four
+    :func:`anyconv.timeseries.native.pool4_into` computes all four
     operators for every kernel and bias in one pass per bias.
 
     Shape:
@@ -131,5 +131,5 @@ def multirocket_transform_native(x: torch.Tensor, plan: MiniRocketPlan, ws: dict
     F = plan.n_features
     out = torch.empty((x.shape[0], 4 * F), dtype=torch.float32)
     for j, ranges in enumerate(kernel_ranges(plan, L)):
-        native_pooling.pool4_into(taps.convolve(j), plan.biases[j], ranges, out, plan.slices[j][0], F)
+        native.pool4_into(taps.convolve(j), plan.biases[j], ranges, out, plan.slices[j][0], F)
     return out[:n_cases]

@@ -26,7 +26,6 @@
  * No Python API is used; the functions are called through ctypes (which
  * releases the GIL), so batches run in parallel from Python threads.
  */
-#include <Python.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -160,8 +159,3 @@ int anyconv_pool4(const float *conv, int64_t n_kernels, int64_t n_cases, int64_t
     }
     return 0;
 }
-
-/* An importable (empty) module, so that packaging tools treat the library as an extension. */
-static struct PyModuleDef pooling_module = {PyModuleDef_HEAD_INIT, "_pooling", NULL, -1, NULL, NULL, NULL, NULL, NULL};
-
-PyMODINIT_FUNC PyInit__pooling(void) { return PyModule_Create(&pooling_module); }

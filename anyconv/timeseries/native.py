@@ -1,13 +1,20 @@
-"""Compiled pooling loops of the MiniRocket family (optional; CPU float32 only).
+"""Compiled loops of the MiniRocket family and LightWaveS (optional; CPU float32 only).
 
-``anyconv/timeseries/_native/pooling.c`` is built into the extension
-``anyconv.timeseries._pooling`` at install time (``pyproject.toml``,
-``optional = true``). It fuses "compare with each bias and accumulate" into
-one pass over the convolution outputs, where torch ops need a 0/1 tensor per
-bias written and read back. The torch engine calls it when :func:`available`
-and the tensors are on the CPU; otherwise it pools with torch ops (same
-features). Calls go through :mod:`ctypes`, which releases the GIL, so the
-transformers' per-thread batches run in parallel.
+The C files in ``anyconv/timeseries/_native/`` are built into the extension
+``anyconv.timeseries._compiled`` at install time (``pyproject.toml``,
+``optional = true``: without a C compiler the install still succeeds).
+
+* ``pooling.c`` fuses "compare with each bias and accumulate" into one pass
+  over MiniRocket/MultiRocket convolution outputs, where torch ops need a 0/1
+  tensor per bias written and read back (:func:`ppv_into`, :func:`pool4_into`);
+* ``lightwaves.c`` computes a selected LightWaveS bank's two layers and eight
+  features in one pass per layer, eight cases per vector (:func:`lightwaves_into`).
+
+Estimators use them when :func:`available` and computing on the CPU
+(``engine="auto"``); otherwise torch ops give the same features. Calls go
+through :mod:`ctypes`, which releases the GIL, so the transformers' per-thread
+batches run in parallel. Every loop wants cases innermost in whole blocks of
+:data:`LANES` (callers pad the batch with zero cases).
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-__all__ = ["available", "choose_engine", "ENGINES", "ppv_into", "pool4_into", "pooled_ranges"]
+__all__ = ["available", "choose_engine", "ENGINES", "LANES", "ppv_into", "pool4_into", "pooled_ranges", "lightwaves_into"]
 
 #: Cases per vector block of the compiled loops (``LANES`` in ``pooling.c``).
 LANES = 8
@@ -33,7 +40,7 @@ _ARGS = [ctypes.c_void_p, ctypes.c_int64, ctypes.c_int64, ctypes.c_int64, ctypes
 
 @lru_cache(maxsize=1)
 def _library() -> ctypes.CDLL | None:
-    spec = importlib.util.find_spec("anyconv.timeseries._pooling")
+    spec = importlib.util.find_spec("anyconv.timeseries._compiled")
     if spec is None or spec.origin is None:
         return None
     lib = ctypes.CDLL(spec.origin)
@@ -41,6 +48,9 @@ def _library() -> ctypes.CDLL | None:
     lib.anyconv_ppv.restype = ctypes.c_int
     lib.anyconv_pool4.argtypes = [*_ARGS, ctypes.c_int64]
     lib.anyconv_pool4.restype = ctypes.c_int
+    i64, ptr = ctypes.c_int64, ctypes.c_void_p
+    lib.anyconv_lightwaves.argtypes = [ptr, i64, i64, i64, i64, i64, ptr, ptr, ptr, ptr, ptr, i64]
+    lib.anyconv_lightwaves.restype = ctypes.c_int
     return lib
 
 
@@ -67,7 +77,7 @@ def choose_engine(engine: str, device: torch.device, *, native_ok: bool = True) 
             raise ValueError(f"engine='native' runs on the CPU, got device={str(device)!r}; use 'torch' or 'auto'")
         if not available():
             raise ValueError(
-                "engine='native' needs the compiled extension anyconv.timeseries._pooling, which was not "
+                "engine='native' needs the compiled extension anyconv.timeseries._compiled, which was not "
                 "built (no C compiler at install time?); reinstall with a compiler, or use 'auto' or 'torch'"
             )
     return engine
@@ -137,3 +147,60 @@ def pool4_into(
         ``+ block``, MPV at ``+ 2 * block``, MIPV at ``+ 3 * block``.
     """
     _call(_library().anyconv_pool4, conv, bias, ranges, out, col0, block)
+
+
+def lightwaves_into(
+    x: torch.Tensor,
+    n_timepoints: int,
+    pad: int,
+    channel: torch.Tensor,
+    dilation: torch.Tensor,
+    weight: torch.Tensor,
+    second: torch.Tensor,
+    out: torch.Tensor,
+) -> None:
+    """The eight LightWaveS features of every (case, selected kernel), into ``out``.
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        Scaled input, each channel with ``pad >= 4 * max(dilation)`` zeros before
+        and after its ``n_timepoints`` values, cases innermost.
+    channel, dilation : torch.Tensor
+        int64 per kernel: the channel of ``x`` it reads, its dilation.
+    weight : torch.Tensor
+        float32 per kernel: its 9 taps already divided by ``dilation ** 1.5``.
+    second : torch.Tensor
+        int64 per kernel: 1 if its layer-2 features are wanted (else they are left as they are).
+    out : torch.Tensor
+        float32; kernel ``k``'s features ``[ppv1, max1, lsp1, min1, ppv2, max2, lsp2, min2]``
+        go to columns ``8k .. 8k + 7``.
+
+    Shape:
+        x: ``(C, n_timepoints + 2 * pad, B)`` contiguous, ``B % LANES == 0``;
+        channel, dilation, second: ``(K,)``; weight: ``(K, 9)``; out: ``(B, 8 * K)``.
+    """
+    C, Lp, B = x.shape
+    K = channel.shape[0]
+    if x.dtype != torch.float32 or x.device.type != "cpu" or not x.is_contiguous() or B % LANES:
+        raise ValueError(f"x must be contiguous float32 CPU (C, L + 2 pad, B) with B % {LANES} == 0, got {x.dtype} {tuple(x.shape)}")
+    if Lp != n_timepoints + 2 * pad:
+        raise ValueError(f"x has {Lp} padded timepoints, expected {n_timepoints} + 2 * {pad}")
+    for name, t, dtype, shape in (("channel", channel, torch.int64, (K,)), ("dilation", dilation, torch.int64, (K,)),
+                                  ("second", second, torch.int64, (K,)), ("weight", weight, torch.float32, (K, 9))):
+        if t.dtype != dtype or tuple(t.shape) != shape or not t.is_contiguous():
+            raise ValueError(f"{name} must be contiguous {dtype} {shape}, got {t.dtype} {tuple(t.shape)}")
+    if K and (int(channel.min()) < 0 or int(channel.max()) >= C):
+        raise ValueError(f"channel ids must lie in [0, {C}), got {int(channel.min())}..{int(channel.max())}")
+    if K and (int(dilation.min()) < 1 or 4 * int(dilation.max()) > pad):
+        raise ValueError(f"dilations must lie in [1, pad / 4 = {pad // 4}], got {int(dilation.min())}..{int(dilation.max())}")
+    if out.dtype != torch.float32 or tuple(out.shape) != (B, 8 * K) or not out.is_contiguous():
+        raise ValueError(f"out must be contiguous float32 ({B}, {8 * K}), got {out.dtype} {tuple(out.shape)}")
+    status = _library().anyconv_lightwaves(
+        x.data_ptr(), B, n_timepoints, pad, Lp * B, K, channel.data_ptr(), dilation.data_ptr(),
+        weight.data_ptr(), second.data_ptr(), out.data_ptr(), out.stride(0),
+    )
+    if status == -1:
+        raise MemoryError("anyconv native LightWaveS: could not allocate its layer-2 buffer")
+    if status != 0:  # the checks above make this unreachable
+        raise RuntimeError(f"anyconv native LightWaveS rejected its arguments (status {status})")

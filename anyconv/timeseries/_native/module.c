@@ -1,0 +1,13 @@
+/*
+ * The extension anyconv.timeseries._compiled: an empty Python module whose
+ * shared library carries the compiled loops (pooling.c, lightwaves.c). Python
+ * calls them through ctypes (anyconv/timeseries/native.py); the module exists
+ * so that packaging tools build and install the library like any extension.
+ */
+#include <Python.h>
+
+static struct PyModuleDef compiled_module = {
+    PyModuleDef_HEAD_INIT, "_compiled", "Compiled loops of anyconv.timeseries (called through ctypes).",
+    -1, NULL, NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC PyInit__compiled(void) { return PyModule_Create(&compiled_module); }

@@ -1,0 +1,164 @@
+"""Compiled loops (MiniRocket-family pooling, LightWaveS) vs the numpy references; engine choice."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from anyconv.timeseries import LightWaveS, MiniRocket, MultiRocket, native
+from anyconv.timeseries.lightwaves_apply import apply_lightwaves_native, plan_lightwaves_native
+from anyconv.timeseries.lightwaves_kernels import LightWaveSKernels
+from anyconv.timeseries.lightwaves_reference import apply_lightwaves_reference
+from anyconv.timeseries.minirocket_reference import reference_pooling
+
+needs_native = pytest.mark.skipif(not native.available(), reason="compiled extension not built")
+
+
+def _conv_with_ties(K: int, L: int, B: int, nf: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Outputs ``(K, L, B)`` on a coarse grid and biases drawn from them: many exact ties."""
+    rng = np.random.RandomState(seed)
+    conv = np.round(rng.randn(K, L, B) * 2) / 2
+    bias = np.stack([rng.choice(conv[k].ravel(), nf) for k in range(K)])
+    return torch.tensor(conv, dtype=torch.float32), torch.tensor(bias, dtype=torch.float32)
+
+
+def _ranges(K: int, L: int, d: int, j: int) -> torch.Tensor:
+    return torch.from_numpy(native.pooled_ranges(K, j, d, L))
+
+
+@needs_native
+@pytest.mark.parametrize(("L", "B", "d", "dilation_index"), [(40, 8, 2, 0), (23, 16, 2, 1), (9, 24, 1, 0)])
+def test_ppv_and_pool4_equal_reference_pooling(L: int, B: int, d: int, dilation_index: int) -> None:
+    K, nf = 6, 3  # L = 9, d = 1: the centre of odd kernels is a single position
+    conv, bias = _conv_with_ties(K, L, B, nf, seed=L)
+    ranges = _ranges(K, L, d, dilation_index)
+    F = K * nf
+    ppv = torch.full((B, 2 + F), np.nan)  # 2 spare columns: col0 offset is honoured
+    native.ppv_into(conv, bias, ranges, ppv, 2)
+    four = torch.full((B, 4 * F), np.nan)
+    native.pool4_into(conv, bias, ranges, four, 0, F)
+    for i in range(B):
+        for k in range(K):
+            lo, hi = ranges[:, k].tolist()
+            assert (lo, hi) == ((4 * d, L - 4 * d) if (dilation_index + k) % 2 else (0, L))
+            for f in range(nf):
+                expected = reference_pooling(conv[k, lo:hi, i].double().numpy(), float(bias[k, f]))
+                col = k * nf + f
+                assert ppv[i, 2 + col] == np.float32(expected[0])
+                got = [four[i, col + m * F].item() for m in range(4)]
+                np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6)
+
+
+@needs_native
+def test_layout_errors_are_clear() -> None:
+    conv, bias = _conv_with_ties(3, 20, 8, 2, seed=0)
+    ranges = _ranges(3, 20, 1, 0)
+    out = torch.empty(8, 6)
+    with pytest.raises(ValueError, match="cases innermost .* multiple of 8"):
+        native.ppv_into(conv[..., :5], bias, ranges, out[:5], 0)
+    with pytest.raises(ValueError, match="cases innermost"):
+        native.ppv_into(conv.transpose(1, 2).contiguous().transpose(1, 2), bias, ranges, out, 0)
+    with pytest.raises(ValueError, match="float32 CPU tensor"):
+        native.ppv_into(conv.double(), bias, ranges, out, 0)
+    with pytest.raises(ValueError, match=r"ranges must be contiguous int64 \(2, 3\)"):
+        native.ppv_into(conv, bias, ranges[:, :2], out, 0)
+
+
+def _series(n_cases: int, n_channels: int, length: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.RandomState(seed)
+    return np.cumsum(rng.randn(n_cases, n_channels, length), axis=-1)
+
+
+@needs_native
+@pytest.mark.parametrize("cls", [MiniRocket, MultiRocket])
+@pytest.mark.parametrize(("n_cases", "n_channels"), [(3, 1), (13, 2)])
+def test_native_engine_equals_torch_engine_bitwise(cls, n_cases: int, n_channels: int) -> None:
+    X = _series(n_cases, n_channels, 57, seed=n_cases)
+    est = cls(n_kernels=252, random_state=0, engine="native").fit(X)
+    native = est.transform(X)
+    torch_ops = est.set_params(engine="torch").transform(X)
+    # same float32 convolution outputs; PPV counts and divisions are exact operations
+    np.testing.assert_array_equal(native[:, :252], torch_ops[:, :252])
+    np.testing.assert_allclose(native, torch_ops, rtol=1e-6, atol=1e-6)
+
+
+def test_engine_choice_and_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    cpu = torch.device("cpu")
+    assert native.choose_engine("torch", cpu) == "torch"
+    assert native.choose_engine("auto", torch.device("cuda")) == "torch"
+    assert native.choose_engine("auto", cpu, native_ok=False) == "torch"
+    with pytest.raises(ValueError, match=r"engine must be one of \('auto', 'native', 'torch', 'reference'\), got 'fast'"):
+        MiniRocket(engine="fast").fit(_series(3, 1, 20))
+    with pytest.raises(ValueError, match="engine='native' runs on the CPU"):
+        native.choose_engine("native", torch.device("cuda"))
+    with pytest.raises(ValueError, match="not implemented for this estimator"):
+        native.choose_engine("native", cpu, native_ok=False)
+    # without the compiled library: "auto" falls back to torch, "native" says why it cannot run
+    monkeypatch.setattr(native, "available", lambda: False)
+    assert native.choose_engine("auto", cpu) == "torch"
+    with pytest.raises(ValueError, match="was not built"):
+        MultiRocket(engine="native").fit(_series(3, 1, 20))
+    X = _series(4, 1, 30)
+    np.testing.assert_array_equal(
+        MiniRocket(n_kernels=84, random_state=0).fit_transform(X),
+        MiniRocket(n_kernels=84, random_state=0, engine="torch").fit_transform(X),
+    )
+
+
+@needs_native
+@pytest.mark.parametrize(("n_cases", "length"), [(3, 37), (11, 40), (8, 9)])  # odd L; one case block + tail; shortest
+def test_native_lightwaves_equals_numpy_reference(n_cases: int, length: int) -> None:
+    rng = np.random.RandomState(length)
+    X = rng.randn(n_cases, 2, length)
+    ids = rng.choice(2 * 4032, 120, replace=False)  # kernels on both channels, all six dilations
+    bank = LightWaveSKernels.from_feature_ids(ids)
+    ref = apply_lightwaves_reference(X, bank)
+    got = apply_lightwaves_native(X.astype(np.float32), plan_lightwaves_native(bank))
+    assert got.shape == ref.shape == (n_cases, bank.n_features)
+    # float32 sums in another order than the float64 reference: a PPV or stretch count
+    # can differ only where a layer output is within rounding of zero
+    close = np.isclose(got, ref, rtol=1e-5, atol=1e-5)
+    assert close.mean() >= 0.995, np.argwhere(~close)[:5]
+
+
+@needs_native
+def test_native_lightwaves_stretch_quirk_and_constant_input() -> None:
+    ramp = np.arange(12.0, dtype=np.float32)[None, None].repeat(8, axis=0)  # (8, 1, 12)
+    bank = LightWaveSKernels.from_feature_ids(np.arange(8))  # kernel 0, dilation 1, all 8 features
+    native_out = apply_lightwaves_native(ramp, plan_lightwaves_native(bank))
+    np.testing.assert_allclose(native_out, apply_lightwaves_reference(ramp.astype(np.float64), bank), atol=1e-5)
+    zeros = apply_lightwaves_native(np.zeros((8, 1, 12), np.float32), plan_lightwaves_native(bank))
+    np.testing.assert_array_equal(zeros, 0.0)  # no positive value, |s| = 0 everywhere
+
+
+@needs_native
+def test_native_lightwaves_argument_errors() -> None:
+    plan = plan_lightwaves_native(LightWaveSKernels.from_feature_ids(np.arange(8 * 6)))  # dilations 1 .. 32
+    x = torch.zeros((1, 20 + 2 * plan.pad, 8))
+    out = torch.empty((8, 8 * 6))
+    args = (plan.channel, plan.dilation, plan.weight, plan.second)
+    native.lightwaves_into(x, 20, plan.pad, *args, out)
+    with pytest.raises(ValueError, match="B % 8 == 0"):
+        native.lightwaves_into(x[..., :5].contiguous(), 20, plan.pad, *args, out[:5])
+    with pytest.raises(ValueError, match="expected 21 \\+ 2 \\* 128"):
+        native.lightwaves_into(x, 21, plan.pad, *args, out)
+    with pytest.raises(ValueError, match="dilations must lie in \\[1, pad / 4 = 2\\], got 1..32"):
+        native.lightwaves_into(x[:, :36].contiguous(), 20, 8, *args, out)
+    with pytest.raises(ValueError, match="channel ids must lie in \\[0, 1\\)"):
+        native.lightwaves_into(x, 20, plan.pad, plan.channel + 1, *args[1:], out)
+    with pytest.raises(ValueError, match="weight must be contiguous torch.float32"):
+        native.lightwaves_into(x, 20, plan.pad, *args[:2], plan.weight.double(), args[3], out)
+
+
+@needs_native
+def test_lightwaves_estimator_engines_agree() -> None:
+    rng = np.random.RandomState(0)
+    X, y = rng.randn(20, 2, 50), np.arange(20) % 2
+    X[y == 1, 1] += np.sin(np.linspace(0, 6, 50))
+    est = LightWaveS(n_features=40, random_state=0, engine="native").fit(X, y)
+    native_out = est.transform(X)
+    torch_out = est.set_params(engine="torch").transform(X)
+    assert np.isclose(native_out, torch_out, rtol=1e-5, atol=1e-5).mean() >= 0.995
+    with pytest.raises(ValueError, match="got 'reference'"):
+        LightWaveS(engine="reference").fit(X, y)
