@@ -33,31 +33,48 @@ from anyconv.timeseries.minirocket_kernels import (
 from anyconv.timeseries.minirocket_reference import reference_minirocket
 from anyconv.timeseries.native import choose_engine
 
-__all__ = ["MiniRocket", "sample_minirocket_bank"]
+__all__ = ["MiniRocket", "sample_minirocket_bank", "aeon_seed"]
 
 #: Per-thread engine buffers (see ``ppv_transform``'s ``ws``).
 _WORKSPACES = threading.local()
+
+
+def aeon_seed(random_state: int | np.random.RandomState | None) -> int:
+    """The integer seed aeon's MiniRocket/MultiRocket derive from ``random_state``.
+
+    An int is used as is; a ``RandomState`` gives one draw ``randint(2**31 - 1)``
+    (as aeon); ``None`` draws that integer from numpy's global generator.
+    """
+    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
+        return int(random_state)
+    return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
 
 
 def sample_minirocket_bank(
     X: np.ndarray,
     n_features: int,
     max_dilations_per_kernel: int,
-    rng: np.random.RandomState,
+    channel_rng: np.random.RandomState,
+    bias_rng: np.random.RandomState,
     *,
     left_tap_shift: int = 0,
 ) -> MiniRocketBank:
     """Fit dilations, channel subsets and biases to ``X`` (float32 convolutions).
+
+    ``channel_rng`` draws the channel subsets (multivariate only), ``bias_rng``
+    the training case behind each (dilation, kernel)'s biases. aeon seeds the
+    two streams separately (numpy's global generator, then numba's, both with
+    the same seed); passing ``RandomState(seed)`` for each draws the same numbers.
 
     Shape:
         X: ``(n_cases, n_channels, n_timepoints)``.
     """
     _, n_channels, n_timepoints = X.shape
     dilations, per_dilation = fit_dilations(n_timepoints, n_features, max_dilations_per_kernel)
-    per_comb, channels = sample_channel_combinations(rng, n_channels, N_KERNELS * len(dilations))
+    per_comb, channels = sample_channel_combinations(channel_rng, n_channels, N_KERNELS * len(dilations))
     X32 = X.astype(np.float32, copy=False)
     biases = fit_biases(
-        X32, dilations, per_dilation, per_comb, channels, rng,
+        X32, dilations, per_dilation, per_comb, channels, bias_rng,
         lambda rows, d: convolve_rows(rows, d, left_tap_shift=left_tap_shift),
     )
     return MiniRocketBank(dilations, per_dilation, biases, per_comb, channels, left_tap_shift)
@@ -134,11 +151,14 @@ class MiniRocket(BaseRandomKernelTransformer):
 
     def _fit(self, X: np.ndarray, y: object) -> None:
         self._check_params()
-        rng = check_random_state(self.random_state)
+        seed = aeon_seed(self.random_state)
+        rng = np.random.RandomState(seed)
         n_features = max(int(self.n_kernels), N_KERNELS)
         with torch_threads(1):  # small ops: intra-op threads only add overhead
-            self.bank_ = sample_minirocket_bank(X, n_features, self.max_dilations_per_kernel, rng)
-        self._rng_after_bank = rng  # subclasses draw more from the same stream
+            self.bank_ = sample_minirocket_bank(
+                X, n_features, self.max_dilations_per_kernel, rng, np.random.RandomState(seed)
+            )
+        self._rng_after_bank = rng  # subclasses draw more from the channel stream
         self.n_features_out_ = self.bank_.n_features
 
     # Batches of ~2**19 convolution outputs, taps and a share of the F-feature

@@ -17,10 +17,11 @@ apply. Follows Dempster et al., angus924/minirocket ``minirocket.py`` /
 * multivariate: each (dilation, kernel) combination sums the convolutions of
   ``int(2 ** U(0, log2(min(C, 9) + 1)))`` random channels (no replacement).
 
-Deviation: random numbers come from a ``numpy.random.RandomState`` owned by the
-estimator (no global seeding), so a given seed does not reproduce the reference's
-or aeon's draws; the distribution is the same. Univariate input skips the
-channel draws (as the univariate reference does).
+Random numbers come from ``numpy.random.RandomState`` objects owned by the
+estimator (no global seeding). The estimators seed them the way aeon seeds its
+global and numba generators (``MiniRocket.aeon_seed``), so an int seed draws
+aeon's channel subsets and bias cases. Univariate input skips the channel
+draws (as the univariate reference does).
 """
 
 from __future__ import annotations

@@ -11,20 +11,24 @@ series builds its left taps with the undifferenced length, so taps 0..3 read one
 step later than in a true dilated convolution (``x[t - (4 - i) d + 1]``), while
 its *biases* are fitted with the true convolution. We reproduce both (the
 bank's ``left_tap_shift``), so features equal the published code and aeon.
+Multivariate quirk, also kept: the difference is transformed with the base
+series' channel combinations (:func:`with_base_channels`). With an int
+``random_state`` the draws are aeon's (see ``aeon_seed``), so the features
+equal ``aeon``'s ``MultiRocket(random_state=seed)`` up to float32 rounding.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import ClassVar, Literal
 
 import numpy as np
 import torch
-from sklearn.utils import check_random_state
 
 from anyconv.timeseries._base import BaseRandomKernelTransformer, resolve_device, torch_threads
-from anyconv.timeseries.minirocket import _WORKSPACES, sample_minirocket_bank
+from anyconv.timeseries.minirocket import _WORKSPACES, aeon_seed, sample_minirocket_bank
 from anyconv.timeseries.minirocket_engine import CASE_MULTIPLE, make_plan
-from anyconv.timeseries.minirocket_kernels import N_KERNELS
+from anyconv.timeseries.minirocket_kernels import N_KERNELS, MiniRocketBank
 from anyconv.timeseries.minirocket_reference import reference_multirocket
 from anyconv.timeseries.multirocket_engine import (
     NATIVE_MAX_TIMEPOINTS,
@@ -33,10 +37,30 @@ from anyconv.timeseries.multirocket_engine import (
 )
 from anyconv.timeseries.native import choose_engine
 
-__all__ = ["MultiRocket", "REFERENCE_DIFF_TAP_SHIFT"]
+__all__ = ["MultiRocket", "REFERENCE_DIFF_TAP_SHIFT", "with_base_channels"]
 
 #: Left-tap shift the reference applies when transforming the differenced series.
 REFERENCE_DIFF_TAP_SHIFT = 1
+
+
+def with_base_channels(diff: MiniRocketBank, base: MiniRocketBank) -> MiniRocketBank:
+    """The difference bank as the reference transform applies it (multivariate quirk).
+
+    The reference's multivariate transform (sktime's ``MultiRocketMultivariate``,
+    aeon's ``MultiRocket``) convolves the differenced series with the *base*
+    series' channel combinations, in order, although the difference biases were
+    fitted with the difference's own draws. Combinations past the end of the base
+    draws (only if the difference has more dilations, where the reference reads
+    out of bounds) keep the difference's own channels. Univariate banks do not
+    change (every combination reads channel 0).
+    """
+    n = len(diff.n_channels_per_combination)
+    m = min(n, len(base.n_channels_per_combination))  # combinations taken from the base
+    per_comb = np.concatenate([base.n_channels_per_combination[:m], diff.n_channels_per_combination[m:]])
+    base_used = int(base.n_channels_per_combination[:m].sum())  # channel ids of those m
+    diff_skipped = int(diff.n_channels_per_combination[:m].sum())
+    channels = np.concatenate([base.channel_indices[:base_used], diff.channel_indices[diff_skipped:]])
+    return dataclasses.replace(diff, n_channels_per_combination=per_comb.copy(), channel_indices=channels)
 
 
 class MultiRocket(BaseRandomKernelTransformer):
@@ -59,7 +83,8 @@ class MultiRocket(BaseRandomKernelTransformer):
     Attributes
     ----------
     bank_, bank_diff_ : MiniRocketBank
-        Kernels of the series and of its first difference.
+        Kernels of the series and of its first difference (``bank_diff_`` with the
+        transform's channel combinations, see :func:`with_base_channels`).
     n_features_out_ : int
 
     Shape:
@@ -93,14 +118,19 @@ class MultiRocket(BaseRandomKernelTransformer):
         if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1:
             raise ValueError(f"max_dilations_per_kernel must be a positive int, got {m!r}")
         choose_engine(self.engine, resolve_device(self.device))
-        rng = check_random_state(self.random_state)
+        # aeon's streams: one channel stream for both representations, and a bias
+        # stream seeded afresh for each (same seed) -- so an int seed draws aeon's numbers
+        seed = aeon_seed(self.random_state)
+        channel_rng = np.random.RandomState(seed)
         n_features = max(int(self.n_kernels), N_KERNELS)
         X32 = X.astype(np.float32)
         with torch_threads(1):
-            self.bank_ = sample_minirocket_bank(X32, n_features, m, rng)
-            diff = sample_minirocket_bank(np.diff(X32, axis=-1), n_features, m, rng)
+            self.bank_ = sample_minirocket_bank(X32, n_features, m, channel_rng, np.random.RandomState(seed))
+            diff = sample_minirocket_bank(
+                np.diff(X32, axis=-1), n_features, m, channel_rng, np.random.RandomState(seed)
+            )
         diff.left_tap_shift = REFERENCE_DIFF_TAP_SHIFT  # biases fitted unshifted, as the reference
-        self.bank_diff_ = diff
+        self.bank_diff_ = with_base_channels(diff, self.bank_)
         self.n_features_out_ = 4 * (self.bank_.n_features + self.bank_diff_.n_features)
 
     # As MiniRocket: ~2**19 convolution outputs and taps per batch and

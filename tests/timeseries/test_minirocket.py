@@ -124,3 +124,25 @@ def test_learns_gunpoint() -> None:
     # measured 0.993 (published mean 0.992); chance is 0.5, a broken transform ~0.7-0.9
     assert clf.score(Xt, yt) >= 0.97
     assert set(clf.classes_) == set(np.unique(y)) and clf.estimator_ == "ridge"
+
+
+def test_int_seed_draws_aeons_kernels_and_features() -> None:
+    pytest.importorskip("aeon")
+    from aeon.datasets import load_classification
+    from aeon.transformations.collection.convolution_based import MiniRocket as AeonMiniRocket
+
+    for name in ("GunPoint", "BasicMotions"):
+        X, _ = load_classification(name, split="train")
+        X = X[:25].astype(np.float32)
+        per_comb, channels, dilations, nf, biases = AeonMiniRocket(n_kernels=1_000, random_state=11).fit(X).parameters
+        bank = MiniRocket(n_kernels=1_000, random_state=11).fit(X).bank_
+        np.testing.assert_array_equal(bank.dilations, dilations)
+        np.testing.assert_array_equal(bank.n_features_per_dilation, nf)
+        if X.shape[1] > 1:  # aeon draws channel subsets; univariate ones are all channel 0
+            np.testing.assert_array_equal(bank.n_channels_per_combination, per_comb)
+            np.testing.assert_array_equal(bank.channel_indices, channels)
+        # same training case behind every bias; quantiles of float32 outputs summed in another order
+        np.testing.assert_allclose(bank.biases, biases, rtol=1e-4, atol=1e-4)
+        a = AeonMiniRocket(n_kernels=1_000, random_state=11).fit(X).transform(X)
+        b = MiniRocket(n_kernels=1_000, random_state=11).fit(X).transform(X)
+        assert np.mean(a == b) > 0.999, name

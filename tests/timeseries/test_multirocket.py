@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 import torch
 
 from anyconv.timeseries import MultiRocket, MultiRocketClassifier
+from anyconv.timeseries.multirocket import with_base_channels
 from anyconv.timeseries.minirocket_kernels import MiniRocketBank
 from anyconv.timeseries.minirocket_reference import reference_pooling
 from anyconv.timeseries.multirocket_engine import pool4
@@ -86,3 +88,38 @@ def test_learns_gunpoint() -> None:
     Xt, yt = load_classification("GunPoint", split="test")
     clf = MultiRocketClassifier(n_kernels=1_000, random_state=0).fit(X, y)
     assert clf.score(Xt, yt) >= 0.95  # measured 0.993 (default n_kernels: 1.0)
+
+
+def test_int_seed_gives_aeons_features_multivariate_quirk_included() -> None:
+    pytest.importorskip("aeon")
+    from aeon.datasets import load_classification
+    from aeon.transformations.collection.convolution_based import MultiRocket as AeonMultiRocket
+
+    X, _ = load_classification("BasicMotions", split="train")
+    X = X[:10].astype(np.float32)
+    aeon = AeonMultiRocket(n_kernels=300, random_state=5).fit(X)
+    a = aeon.transform(X)
+    ours = MultiRocket(n_kernels=300, random_state=5).fit(X)
+    assert np.isclose(ours.transform(X), a, rtol=1e-5, atol=1e-5).mean() > 0.999
+    # the quirk matters: with the difference's own channel draws (aeon's parameter1) the
+    # difference half of the features is another one
+    per_comb, channels = aeon.parameter1[0], aeon.parameter1[1]
+    ours.bank_diff_ = dataclasses.replace(
+        ours.bank_diff_, n_channels_per_combination=per_comb.astype(np.int64), channel_indices=channels.astype(np.int64)
+    )
+    half = a.shape[1] // 2
+    assert np.isclose(ours.transform(X)[:, half:], a[:, half:], rtol=1e-5, atol=1e-5).mean() < 0.9
+
+
+def test_with_base_channels_by_hand() -> None:
+    def bank(per_comb, channels, n_dil):
+        n = 84 * n_dil
+        return MiniRocketBank(np.arange(1, n_dil + 1), np.ones(n_dil, np.int64), np.zeros(n, np.float32),
+                              np.asarray(per_comb, np.int64), np.asarray(channels, np.int64), 1)
+
+    base = bank([1] * 83 + [2], list(range(83)) + [5, 6], 1)  # 84 combinations
+    diff = bank([2] * 84 + [1] * 84, [9, 8] * 84 + [7] * 84, 2)  # 168: more dilations than the base
+    out = with_base_channels(diff, base)
+    np.testing.assert_array_equal(out.n_channels_per_combination, [1] * 83 + [2] + [1] * 84)
+    np.testing.assert_array_equal(out.channel_indices, list(range(83)) + [5, 6] + [7] * 84)
+    assert out.left_tap_shift == 1 and out.biases is diff.biases
