@@ -7,6 +7,8 @@ The C files in ``anyconv/timeseries/_native/`` are built into the extension
 * ``pooling.c`` fuses "compare with each bias and accumulate" into one pass
   over MiniRocket/MultiRocket convolution outputs, where torch ops need a 0/1
   tensor per bias written and read back (:func:`ppv_into`, :func:`pool4_into`);
+* ``rocket.c`` convolves each ROCKET kernel and keeps only its PPV and max,
+  eight cases per vector (:func:`rocket_into`);
 * ``lightwaves.c`` computes a selected LightWaveS bank's two layers and eight
   features in one pass per layer, eight cases per vector (:func:`lightwaves_into`).
 
@@ -26,7 +28,7 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-__all__ = ["available", "choose_engine", "ENGINES", "LANES", "ppv_into", "pool4_into", "pooled_ranges", "lightwaves_into"]
+__all__ = ["available", "choose_engine", "ENGINES", "LANES", "ppv_into", "pool4_into", "pooled_ranges", "lightwaves_into", "rocket_into"]
 
 #: Cases per vector block of the compiled loops (``LANES`` in ``pooling.c``).
 LANES = 8
@@ -51,6 +53,8 @@ def _library() -> ctypes.CDLL | None:
     i64, ptr = ctypes.c_int64, ctypes.c_void_p
     lib.anyconv_lightwaves.argtypes = [ptr, i64, i64, i64, i64, i64, ptr, ptr, ptr, ptr, ptr, i64]
     lib.anyconv_lightwaves.restype = ctypes.c_int
+    lib.anyconv_rocket.argtypes = [ptr, i64, i64, i64, i64, i64, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, i64]
+    lib.anyconv_rocket.restype = ctypes.c_int
     return lib
 
 
@@ -204,3 +208,50 @@ def lightwaves_into(
         raise MemoryError("anyconv native LightWaveS: could not allocate its layer-2 buffer")
     if status != 0:  # the checks above make this unreachable
         raise RuntimeError(f"anyconv native LightWaveS rejected its arguments (status {status})")
+
+
+def rocket_into(x: torch.Tensor, n_timepoints: int, pad: int, kernels: dict[str, torch.Tensor], out: torch.Tensor) -> None:
+    """PPV and max of every (case, ROCKET kernel), into ``out``.
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        Input with ``pad >= max(paddings)`` zeros before and after each channel's
+        ``n_timepoints`` values, cases innermost.
+    kernels : dict
+        The bank as contiguous CPU tensors: int64 ``lengths``, ``dilations``,
+        ``paddings``, ``w_off``, ``n_ch``, ``channel_indices``, ``c_off``; float32
+        ``biases``, ``weights`` (the flat reference layout, see
+        :class:`~anyconv.timeseries.rocket_kernels.RocketKernels`).
+    out : torch.Tensor
+        float32; kernel ``k``'s PPV goes to column ``2k``, its max to ``2k + 1``.
+
+    Shape:
+        x: ``(C, n_timepoints + 2 * pad, B)`` contiguous, ``B % LANES == 0``;
+        out: ``(B, 2 * n_kernels)``.
+    """
+    C, Lp, B = x.shape
+    K = kernels["lengths"].shape[0]
+    if x.dtype != torch.float32 or x.device.type != "cpu" or not x.is_contiguous() or B % LANES:
+        raise ValueError(f"x must be contiguous float32 CPU (C, L + 2 pad, B) with B % {LANES} == 0, got {x.dtype} {tuple(x.shape)}")
+    if Lp != n_timepoints + 2 * pad:
+        raise ValueError(f"x has {Lp} padded timepoints, expected {n_timepoints} + 2 * {pad}")
+    for name, t in kernels.items():
+        dtype = torch.float32 if name in ("biases", "weights") else torch.int64
+        if t.dtype != dtype or not t.is_contiguous() or t.device.type != "cpu":
+            raise ValueError(f"kernels[{name!r}] must be a contiguous {dtype} CPU tensor, got {t.dtype}")
+    ch = kernels["channel_indices"]
+    if ch.numel() and (int(ch.min()) < 0 or int(ch.max()) >= C):
+        raise ValueError(f"channel ids must lie in [0, {C}), got {int(ch.min())}..{int(ch.max())}")
+    if out.dtype != torch.float32 or tuple(out.shape) != (B, 2 * K) or not out.is_contiguous():
+        raise ValueError(f"out must be contiguous float32 ({B}, {2 * K}), got {out.dtype} {tuple(out.shape)}")
+    names = ("lengths", "dilations", "paddings", "biases", "weights", "w_off", "n_ch", "channel_indices", "c_off")
+    status = _library().anyconv_rocket(
+        x.data_ptr(), B, n_timepoints, pad, Lp * B, K, *(kernels[n].data_ptr() for n in names),
+        out.data_ptr(), out.stride(0),
+    )
+    if status != 0:
+        raise ValueError(
+            "ROCKET kernels out of range for the native loop (length 1..11, padding <= pad, "
+            f"dilation >= 1, at least one output per kernel); status {status}"
+        )

@@ -1,4 +1,4 @@
-"""Compiled loops (MiniRocket-family pooling, LightWaveS) vs the numpy references; engine choice."""
+"""Compiled loops (MiniRocket-family pooling, Rocket, LightWaveS) vs the numpy references; engine choice."""
 
 from __future__ import annotations
 
@@ -6,11 +6,14 @@ import numpy as np
 import pytest
 import torch
 
-from anyconv.timeseries import LightWaveS, MiniRocket, MultiRocket, native
+from anyconv.timeseries import LightWaveS, MiniRocket, MultiRocket, Rocket, native
 from anyconv.timeseries.lightwaves_apply import apply_lightwaves_native, plan_lightwaves_native
 from anyconv.timeseries.lightwaves_kernels import LightWaveSKernels
 from anyconv.timeseries.lightwaves_reference import apply_lightwaves_reference
 from anyconv.timeseries.minirocket_reference import reference_pooling
+from anyconv.timeseries.rocket_apply import apply_rocket_native, plan_rocket_native
+from anyconv.timeseries.rocket_kernels import sample_rocket_kernels
+from anyconv.timeseries.rocket_reference import apply_rocket_reference
 
 needs_native = pytest.mark.skipif(not native.available(), reason="compiled extension not built")
 
@@ -162,3 +165,46 @@ def test_lightwaves_estimator_engines_agree() -> None:
     assert np.isclose(native_out, torch_out, rtol=1e-5, atol=1e-5).mean() >= 0.995
     with pytest.raises(ValueError, match="got 'reference'"):
         LightWaveS(engine="reference").fit(X, y)
+
+
+@needs_native
+@pytest.mark.parametrize(("n_cases", "n_channels", "length"), [(3, 1, 30), (11, 3, 17), (8, 2, 5)])  # 5: shorter than kernels
+def test_native_rocket_equals_numpy_reference(n_cases: int, n_channels: int, length: int) -> None:
+    rng = np.random.RandomState(length)
+    X = rng.randn(n_cases, n_channels, length).astype(np.float32)
+    bank = sample_rocket_kernels(length, n_channels, 200, rng)
+    ref = apply_rocket_reference(X.astype(np.float64), bank)
+    got = apply_rocket_native(X, plan_rocket_native(bank))
+    assert got.shape == ref.shape == (n_cases, 400)
+    np.testing.assert_allclose(got[:, 1::2], ref[:, 1::2], rtol=1e-5, atol=1e-5)  # max
+    # PPV counts differ only where an output is within float32 rounding of zero
+    assert np.isclose(got[:, ::2], ref[:, ::2], atol=1e-6).mean() >= 0.995
+
+
+@needs_native
+def test_native_rocket_argument_errors() -> None:
+    bank = sample_rocket_kernels(20, 2, 5, np.random.RandomState(0))
+    plan = plan_rocket_native(bank)
+    x = torch.zeros((2, 20 + 2 * plan.pad, 8))
+    out = torch.empty((8, 10))
+    native.rocket_into(x, 20, plan.pad, plan.kernels, out)
+    with pytest.raises(ValueError, match="channel ids must lie in \\[0, 1\\)"):
+        native.rocket_into(x[:1].contiguous(), 20, plan.pad, plan.kernels, out)
+    with pytest.raises(ValueError, match="kernels\\['weights'\\] must be a contiguous torch.float32"):
+        native.rocket_into(x, 20, plan.pad, {**plan.kernels, "weights": plan.kernels["weights"].double()}, out)
+    with pytest.raises(ValueError, match="out must be contiguous float32 \\(8, 10\\)"):
+        native.rocket_into(x, 20, plan.pad, plan.kernels, out[:, :4])
+    if plan.pad > 0:
+        with pytest.raises(ValueError, match="out of range for the native loop"):
+            native.rocket_into(x[:, : 20 + 2 * (plan.pad - 1)].contiguous(), 20, plan.pad - 1, plan.kernels, out)
+
+
+@needs_native
+def test_rocket_estimator_engines_agree() -> None:
+    X = _series(13, 2, 40)
+    est = Rocket(n_kernels=300, random_state=0, engine="native").fit(X)
+    native_out = est.transform(X)
+    torch_out = est.set_params(engine="torch").transform(X)
+    assert np.isclose(native_out, torch_out, rtol=1e-5, atol=1e-5).mean() >= 0.995
+    with pytest.raises(ValueError, match="got 'reference'"):
+        Rocket(engine="reference").fit(X)
