@@ -40,6 +40,7 @@ from _ts_report import TARGETS, markdown, published_accuracies, published_name, 
 from anyconv.data import describe_dataset, list_bundled_datasets, load_ucr  # noqa: E402
 from anyconv.data.timeseries_datasets import unusable_bundled_datasets  # noqa: E402
 from anyconv.utils.io import atomic_write_json  # noqa: E402
+from anyconv.timeseries import native  # noqa: E402
 
 QUICK_DATASETS = ("GunPoint", "ItalyPowerDemand", "BasicMotions")
 WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_ts_first_result.py")
@@ -278,6 +279,7 @@ def report(console: Console, rows: list[dict], lw_rows: list[dict], skipped: dic
         "machine": {"processor": _cpu_model(), "platform": platform.platform(), "cpu_count": os.cpu_count(),
                     "load_average_1_5_15min": args.load_average},
         "anyconv_timeseries_sha256": _source_digest(),
+        "anyconv_engine": "native (compiled loops)" if native.available() else "torch (compiled loops not built)",
         "versions": {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__,
                      "scikit-learn": sklearn.__version__, "aeon": _version("aeon"), "numba": _version("numba"),
                      "anyconv": _version("anyconv")},

@@ -25,6 +25,7 @@ batches (build device tensors there, not in ``_transform``).
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -63,6 +64,27 @@ def resolve_device(device: str | torch.device) -> torch.device:
     if dev.type not in ("cpu", "cuda"):
         raise ValueError(f"device must be 'cpu', 'cuda' or 'cuda:N', got {device!r}")
     return dev
+
+
+#: Transform worker pools by size, reused across calls (starting threads measured
+#: ~0.25 ms per call, most of a small transform); keyed with the process id so a
+#: forked child builds its own.
+_POOLS: dict[int, tuple[int, ThreadPoolExecutor]] = {}
+_POOL_PREFIX = "anyconv-transform"
+
+
+def batch_pool(workers: int) -> ThreadPoolExecutor | None:
+    """The shared pool of ``workers`` threads, or ``None`` inside one of its threads.
+
+    (A transform called from a pool thread runs its batches inline: waiting on
+    the same pool from inside it could deadlock.)
+    """
+    if threading.current_thread().name.startswith(_POOL_PREFIX):
+        return None
+    entry = _POOLS.get(workers)
+    if entry is None or entry[0] != os.getpid():
+        entry = _POOLS[workers] = (os.getpid(), ThreadPoolExecutor(workers, thread_name_prefix=_POOL_PREFIX))
+    return entry[1]
 
 
 @contextmanager
@@ -169,7 +191,10 @@ class BaseRandomKernelTransformer(TransformerMixin, BaseEstimator):
         starts = list(range(0, n_cases, bs))
         out = np.empty((n_cases, self.n_features_out_), dtype=np.float32)
         workers = resolve_n_jobs(self.n_jobs)
-        pooled = self._parallel_batches and self._device.type == "cpu" and workers > 1
+        pooled = (
+            self._parallel_batches and self._device.type == "cpu" and workers > 1
+            and self._worth_splitting(n_cases, Xv.shape[2])
+        )
         if pooled and len(starts) < workers and n_cases > 1:  # keep every worker busy
             bs = -(-n_cases // workers)
             starts = list(range(0, n_cases, bs))
@@ -180,9 +205,9 @@ class BaseRandomKernelTransformer(TransformerMixin, BaseEstimator):
 
         with torch_threads(1 if pooled else self.n_jobs):
             self._before_transform()
-            if pooled and len(starts) > 1:
-                with ThreadPoolExecutor(max_workers=workers) as pool:
-                    list(pool.map(run, starts))
+            pool = batch_pool(workers) if pooled and len(starts) > 1 else None
+            if pool is not None:
+                list(pool.map(run, starts))
             else:
                 for start in starts:
                     run(start)
@@ -214,3 +239,11 @@ class BaseRandomKernelTransformer(TransformerMixin, BaseEstimator):
 
     def _before_transform(self) -> None:
         """Hook run once per ``transform`` call before the batches (default: nothing)."""
+
+    def _worth_splitting(self, n_cases: int, n_timepoints: int) -> bool:
+        """Whether ``transform`` should spread its batches over ``n_jobs`` threads (default: yes).
+
+        Override for transforms so light that handing work to threads costs more
+        than it saves on small inputs.
+        """
+        return True

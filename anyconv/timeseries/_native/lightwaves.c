@@ -17,33 +17,12 @@
  * Output: feature f of kernel k for case i at out[i*so + k*8 + f].
  * Returns 0, -1 when out of memory, -2 on a bad layout.
  */
-#include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__)) && !defined(__APPLE__)
-/* a baseline copy and an AVX2 copy, picked at load time (not "arch=haswell": virtual
- * machines often hide one of its many features, and then the baseline would run) */
-#define ANYCONV_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define ANYCONV_CLONES
-#endif
+#include "simd.h"
 
-#define LANES 8
-typedef float v8f __attribute__((vector_size(32)));
-typedef int32_t v8i __attribute__((vector_size(32)));
-
-#define SPLAT(x) ((v8f){(x), (x), (x), (x), (x), (x), (x), (x)})
 /* clears the sign bit: |s| */
-#define SPLAT_ABS_MASK                                                                             \
-    ((v8i){0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff,     \
-           0x7fffffff})
-
-/* lane-wise mask ? a : b (C has no vector ?:); mask lanes are -1 or 0 */
-#define VSELECT_I(mask, a, b) (((mask) & (a)) | (~(mask) & (b)))
-#define VSELECT_F(mask, a, b) ((v8f)VSELECT_I((mask), (v8i)(a), (v8i)(b)))
-/* (macros, not functions: a vector argument or result of a non-AVX function changes the ABI) */
-#define LOAD8(dst, p) memcpy(&(dst), (p), sizeof(v8f))
+#define SPLAT_ABS_MASK SPLAT_I(0x7fffffff)
 
 /* Running state of the four features over one layer output, LANES cases. */
 typedef struct {

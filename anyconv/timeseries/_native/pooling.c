@@ -26,25 +26,7 @@
  * No Python API is used; the functions are called through ctypes (which
  * releases the GIL), so batches run in parallel from Python threads.
  */
-#include <stdint.h>
-#include <string.h>
-
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__)) && !defined(__APPLE__)
-/* one build for every x86-64 CPU: a baseline copy and an AVX2 copy picked at load time */
-#define ANYCONV_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define ANYCONV_CLONES
-#endif
-
-/* Cases per block: the innermost loops run over LANES contiguous cases with
- * a compile-time trip count, which the compiler turns into whole vector ops. */
-#define LANES 8
-typedef float v8f __attribute__((vector_size(32)));
-typedef int32_t v8i __attribute__((vector_size(32)));
-typedef double v4d __attribute__((vector_size(32)));
-
-/* (macros, not functions: a vector argument or result of a non-AVX function changes the ABI) */
-#define SPLAT(x) ((v8f){(x), (x), (x), (x), (x), (x), (x), (x)})
+#include "simd.h"
 
 /* count / n for the LANES cases of a block, one output row (stride so) per case */
 #define STORE_FRACTIONS(dst, so, count, n)                                                         \
@@ -74,7 +56,7 @@ int anyconv_ppv(const float *conv, int64_t n_kernels, int64_t n_cases, int64_t s
                 v8i c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0};
                 for (int64_t t = lo[k]; t < hi[k]; t++) {
                     v8f v;
-                    memcpy(&v, block + t * st, sizeof v);
+                    LOAD8(v, block + t * st);
                     c0 -= v > b0; /* comparisons give -1 (true) or 0 */
                     c1 -= v > b1;
                     c2 -= v > b2;
@@ -91,7 +73,7 @@ int anyconv_ppv(const float *conv, int64_t n_kernels, int64_t n_cases, int64_t s
                 v8i c0 = {0};
                 for (int64_t t = lo[k]; t < hi[k]; t++) {
                     v8f v;
-                    memcpy(&v, block + t * st, sizeof v);
+                    LOAD8(v, block + t * st);
                     c0 -= v > b0;
                 }
                 STORE_FRACTIONS(dst + f, so, c0, n);
@@ -123,15 +105,15 @@ int anyconv_pool4(const float *conv, int64_t n_kernels, int64_t n_cases, int64_t
         for (int64_t i0 = 0; i0 < n_cases; i0 += LANES) {
             for (int64_t f = 0; f < nf; f++) {
                 const float b = bias[k * nf + f];
-                const v8f bv = {b, b, b, b, b, b, b, b};
+                const v8f bv = SPLAT(b);
                 v8i count = {0}, index_sum = {0}, last = {0}, gap = {0};
                 v4d value_lo = {0.0}, value_hi = {0.0};
                 for (int32_t p = 0; p < (int32_t)n; p++) {
                     v8f v;
-                    memcpy(&v, conv + k * sk + (lo[k] + p) * st + i0, sizeof v);
+                    LOAD8(v, conv + k * sk + (lo[k] + p) * st + i0);
                     const v8i above = v > bv; /* -1 where true, 0 where false */
                     const v8i below = v < bv;
-                    const v8i pv = {p, p, p, p, p, p, p, p};
+                    const v8i pv = SPLAT_I(p);
                     count -= above;
                     index_sum += above & pv;
                     const v8f kept = (v8f)((v8i)v & above); /* v where above, else +0.0 */
@@ -139,8 +121,8 @@ int anyconv_pool4(const float *conv, int64_t n_kernels, int64_t n_cases, int64_t
                     value_hi += __builtin_convertvector(__builtin_shufflevector(kept, kept, 4, 5, 6, 7), v4d);
                     const v8i g = pv - last;
                     const v8i grow = below & (g > gap);
-                    gap = (grow & g) | (~grow & gap);
-                    last = (below & pv) | (~below & last);
+                    gap = VSELECT_I(grow, g, gap);
+                    last = VSELECT_I(below, pv, last);
                 }
                 const double value_sum[LANES] = {value_lo[0], value_lo[1], value_lo[2], value_lo[3],
                                                  value_hi[0], value_hi[1], value_hi[2], value_hi[3]};

@@ -15,25 +15,9 @@
  * Output: PPV of kernel k for case i at out[i*so + 2k], max at out[i*so + 2k + 1].
  * Returns 0, or -2 on a bad layout.
  */
-#include <stdint.h>
-#include <string.h>
+#include "simd.h"
 
-#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__)) && !defined(__APPLE__)
-/* a baseline copy and an AVX2 copy, picked at load time */
-#define ANYCONV_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define ANYCONV_CLONES
-#endif
-
-#define LANES 8
 #define MAX_LENGTH 11 /* ROCKET kernel lengths are 7, 9, 11 */
-typedef float v8f __attribute__((vector_size(32)));
-typedef int32_t v8i __attribute__((vector_size(32)));
-
-/* (macros, not functions: a vector argument or result of a non-AVX function changes the ABI) */
-#define SPLAT(x) ((v8f){(x), (x), (x), (x), (x), (x), (x), (x)})
-#define VSELECT_F(mask, a, b) ((v8f)(((mask) & (v8i)(a)) | (~(mask) & (v8i)(b))))
-
 /* all outputs of kernel k for one block of cases: count and best updated in registers */
 #define CONVOLVE_AND_POOL(LEN)                                                                     \
     for (int64_t t = 0; t < n_out; t++) {                                                          \
@@ -43,7 +27,7 @@ typedef int32_t v8i __attribute__((vector_size(32)));
             const float *wc = w + c * (LEN);                                                       \
             for (int64_t j = 0; j < (LEN); j++) {                                                  \
                 v8f v;                                                                             \
-                memcpy(&v, row + j * step, sizeof v);                                              \
+                LOAD8(v, row + j * step);                                                          \
                 s += SPLAT(wc[j]) * v;                                                             \
             }                                                                                      \
         }                                                                                          \
