@@ -132,7 +132,7 @@ class HDCMiniRocket(MiniRocket):
     def _transform(self, X: np.ndarray) -> np.ndarray:
         if self.engine == "reference":
             return reference_hdc_minirocket(X, self.bank_, self.phases_, float(self.scale)).astype(np.float32)
-        plan = self._plan_cache[2]
+        plan = self._plan("torch")
         x = torch.as_tensor(X, dtype=torch.float32).to(self._device)
         phases = torch.as_tensor(self.phases_, dtype=torch.float64, device=self._device)
         return hdc_transform(x, plan, phases, float(self.scale)).cpu().numpy()

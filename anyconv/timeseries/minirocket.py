@@ -18,10 +18,10 @@ from sklearn.utils import check_random_state
 from anyconv.timeseries._base import BaseRandomKernelTransformer, torch_threads
 from anyconv.timeseries.minirocket_engine import (
     CASE_MULTIPLE,
-    convolve_rows,
     make_plan,
+    fused_bank,
     ppv_transform,
-    ppv_transform_native,
+    ppv_transform_fused,
 )
 from anyconv.timeseries.minirocket_kernels import (
     N_KERNELS,
@@ -73,10 +73,7 @@ def sample_minirocket_bank(
     dilations, per_dilation = fit_dilations(n_timepoints, n_features, max_dilations_per_kernel)
     per_comb, channels = sample_channel_combinations(channel_rng, n_channels, N_KERNELS * len(dilations))
     X32 = X.astype(np.float32, copy=False)
-    biases = fit_biases(
-        X32, dilations, per_dilation, per_comb, channels, bias_rng,
-        lambda rows, d: convolve_rows(rows, d, left_tap_shift=left_tap_shift),
-    )
+    biases = fit_biases(X32, dilations, per_dilation, per_comb, channels, bias_rng)
     return MiniRocketBank(dilations, per_dilation, biases, per_comb, channels, left_tap_shift)
 
 
@@ -98,11 +95,15 @@ class MiniRocket(BaseRandomKernelTransformer):
         ``"cpu"`` or ``"cuda"``/``"cuda:N"`` for the torch engine.
     engine : {"auto", "native", "torch", "reference"}, default="auto"
         How the bank is applied. ``"torch"``: torch ops only (CPU or CUDA).
-        ``"native"``: the convolutions by torch, the pooling by the compiled
-        loops of :mod:`anyconv.timeseries.native` (CPU; ~1.6x faster
-        than ``"torch"`` on OSULeaf; same features). ``"auto"``: ``"native"``
-        when it can run, else ``"torch"``. ``"reference"``: slow numpy loops in
-        float64 (oracle for tests).
+        ``"native"``: one compiled loop computes each kernel's output the way
+        aeon does and its PPV while the output is in L1
+        (:func:`anyconv.timeseries.native.minirocket_into`; CPU; ~4x faster than
+        ``"torch"`` on OSULeaf); with an int ``random_state`` its features are
+        *equal* to aeon's ``MiniRocket(random_state=seed)``. ``"torch"``: a GEMM
+        per dilation (CPU or CUDA; another summation order, so a feature can
+        differ by one count where an output ties its bias). ``"auto"``:
+        ``"native"`` when it can run, else ``"torch"``. ``"reference"``: slow
+        numpy loops in float64 (oracle for tests).
 
     Attributes
     ----------
@@ -171,27 +172,35 @@ class MiniRocket(BaseRandomKernelTransformer):
     def _elements_per_case(self, n_timepoints: int) -> int:
         return (N_KERNELS + 9 * self.n_channels_) * n_timepoints + self.n_features_out_ // 2
 
+    def _engine(self) -> str:
+        return choose_engine(self.engine, self._device, native_ok=self._has_native_engine)
+
     def _transform(self, X: np.ndarray) -> np.ndarray:
-        engine = choose_engine(self.engine, self._device)
+        engine = self._engine()
         if engine == "reference":
             return reference_minirocket(X, self.bank_).astype(np.float32)
-        plan = self._plan_cache[2]
-        x = torch.as_tensor(X, dtype=torch.float32).to(self._device)
+        x = torch.as_tensor(X, dtype=torch.float32)
+        if engine == "native":
+            return ppv_transform_fused(x, self._plan_cache[2], self.bank_.left_tap_shift).numpy()
         # per-thread reused buffers; the caller copies the result out before the
         # thread's next batch, so returning a view of them is safe
         ws = _WORKSPACES.__dict__.setdefault("ws", {})
-        transform = ppv_transform_native if engine == "native" else ppv_transform
-        return transform(x, plan, ws).cpu().numpy()
+        return ppv_transform(x.to(self._device), self._plan_cache[2], ws).cpu().numpy()
 
     def _before_transform(self) -> None:
-        if choose_engine(self.engine, self._device) != "reference":
-            self._plan()
+        engine = self._engine()
+        if engine != "reference":
+            self._plan(engine)
 
-    def _plan(self):
-        key = (str(self._device), self.n_channels_)
+    def _plan(self, engine: str):
+        """The engine's layout of ``bank_`` (built once per bank, device and engine)."""
+        key = (str(self._device), self.n_channels_, engine)
         cached = getattr(self, "_plan_cache", None)
         if cached is None or cached[0] != key or cached[1] is not self.bank_:
-            plan = make_plan(self.bank_, self.n_channels_, dtype=torch.float32, device=self._device)
+            plan = (
+                fused_bank(self.bank_) if engine == "native"
+                else make_plan(self.bank_, self.n_channels_, dtype=torch.float32, device=self._device)
+            )
             self._plan_cache = (key, self.bank_, plan)
         return self._plan_cache[2]
 

@@ -43,7 +43,8 @@ __all__ = [
     "TapInput",
     "n_valid",
     "ppv_transform",
-    "ppv_transform_native",
+    "fused_bank",
+    "ppv_transform_fused",
     "pad_cases",
     "kernel_ranges",
     "iter_parity_groups",
@@ -305,27 +306,6 @@ def kernel_ranges(plan: MiniRocketPlan, n_timepoints: int) -> list[torch.Tensor]
     return plan.ranges[n_timepoints]
 
 
-def ppv_transform_native(x: torch.Tensor, plan: MiniRocketPlan, ws: dict | None = None) -> torch.Tensor:
-    """:func:`ppv_transform` with the compiled pooling loop (CPU, float32).
-
-    Per dilation: the taps GEMM into ``(84, L, B)`` (cases innermost), then one
-    call of :func:`anyconv.timeseries.native.ppv_into` compares every
-    output with its kernel's biases and counts in registers, writing the
-    features straight into their columns. Same features as :func:`ppv_transform`
-    (the same float32 outputs, counts and ``count / n`` division).
-
-    Shape:
-        x: ``(B, C, L)`` float32 on the CPU; returns ``(B, plan.n_features)`` float32.
-    """
-    n_cases, _, L = x.shape
-    x = pad_cases(x)
-    taps = TapInput(x, plan, cases_inner=True, ws=ws)
-    out = torch.empty((x.shape[0], plan.n_features), dtype=torch.float32)
-    for j, ranges in enumerate(kernel_ranges(plan, L)):
-        native.ppv_into(taps.convolve(j), plan.biases[j], ranges, out, plan.slices[j][0])
-    return out[:n_cases]
-
-
 def pad_cases(x: torch.Tensor, multiple: int = CASE_MULTIPLE) -> torch.Tensor:
     """Append zero cases up to a multiple of ``multiple`` (callers drop their features).
 
@@ -357,3 +337,33 @@ def iter_parity_groups(x: torch.Tensor, plan: MiniRocketPlan):
                 yield j, p, full[:, :, p, pad : L - pad], b[:, p], pad
             else:
                 yield j, p, full[:, :, p], b[:, p], 0
+
+
+def fused_bank(bank: MiniRocketBank) -> dict[str, torch.Tensor]:
+    """A bank's arrays as :func:`anyconv.timeseries.native.minirocket_into` takes them."""
+    i64 = lambda a: torch.as_tensor(np.ascontiguousarray(a, dtype=np.int64))  # noqa: E731
+    return {
+        "dilations": i64(bank.dilations), "nf": i64(bank.n_features_per_dilation),
+        "biases": torch.as_tensor(np.ascontiguousarray(bank.biases, dtype=np.float32)),
+        "per_comb": i64(bank.n_channels_per_combination), "channel_indices": i64(bank.channel_indices),
+    }  # fmt: skip
+
+
+def ppv_transform_fused(x: torch.Tensor, bank: dict[str, torch.Tensor], shift: int = 0) -> torch.Tensor:
+    """MiniRocket features with the compiled loop doing the convolutions too.
+
+    The batch is laid out ``(C, L + 2 pad, B)`` once (cases innermost, zero
+    padded in time for the largest dilation, zero cases up to whole vector
+    blocks); one call computes every kernel's output row the way the reference
+    does and its PPV while the row is in L1 (no GEMM, no output tensor).
+
+    Shape:
+        x: ``(B, C, L)`` float32 on the CPU; returns ``(B, 84 * sum(nf))`` float32.
+    """
+    n_cases, _, L = x.shape
+    pad = 4 * int(bank["dilations"].max()) + shift
+    B = -(-n_cases // CASE_MULTIPLE) * CASE_MULTIPLE
+    xp = F.pad(x.permute(1, 2, 0), (0, B - n_cases, pad, pad)).contiguous()  # (C, L + 2 pad, B)
+    out = torch.empty((B, N_KERNELS * int(bank["nf"].sum())), dtype=torch.float32)
+    native.minirocket_into(xp, L, pad, bank, shift, out)
+    return out[:n_cases]

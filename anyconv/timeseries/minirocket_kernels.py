@@ -26,7 +26,6 @@ draws (as the univariate reference does).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -41,6 +40,8 @@ __all__ = [
     "sample_channel_combinations",
     "fit_biases",
     "row_quantiles",
+    "reference_quantiles",
+    "reference_order_outputs",
 ]
 
 #: (84, 3) positions of the weight 2 in each kernel (reference order).
@@ -155,6 +156,61 @@ def sample_channel_combinations(
     return per_comb, indices
 
 
+def reference_quantiles(values: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Per-row quantiles computed as the reference's numba ``np.quantile`` does.
+
+    ``rank = 1 + (n - 1) * (q * 100 / 100)`` in float64, ``lower * (1 - m) +
+    upper * m`` between the two closest order statistics (``m`` the fractional
+    part of ``rank``), the extreme values for ``q`` of 0 and 1. Rounded once
+    more to float32 by the caller, this reproduces aeon's biases.
+
+    Shape:
+        values: ``(R, L)``; q: ``(R, Q)``; returns ``(R, Q)`` float64.
+    """
+    v = np.sort(values.astype(np.float64), axis=1)
+    n = v.shape[1]
+    percent = q.astype(np.float64) * 100.0
+    rank = 1 + (n - 1) * (percent / 100.0)
+    f = np.floor(rank)
+    m = rank - f
+    lo = np.clip(f.astype(np.int64) - 1, 0, n - 1)
+    hi = np.minimum(lo + 1, n - 1)
+    lower = np.take_along_axis(v, lo, axis=1)
+    upper = np.take_along_axis(v, hi, axis=1)
+    out = lower * (1 - m) + upper * m
+    out = np.where(percent == 100, v[:, -1:], out)
+    return np.where(percent == 0, v[:, :1], out)
+
+
+def reference_order_outputs(X: np.ndarray, dilation: int) -> np.ndarray:
+    """All 84 kernels on every channel, summed in the order of aeon's bias fit (float32).
+
+    ``alpha = -(x4 + x0 + x1 + x2 + x3 + x5 + x6 + x7 + x8)`` (``x_i`` the tap
+    ``x[t + (i - 4) d]``, zero outside), then ``alpha + ((3 x_a + 3 x_b) + 3 x_c)``
+    for the taps ``a < b < c`` of weight 2. That is the order numba compiles
+    aeon's ``_fit_biases`` into (its ``fastmath`` reassociates the reference's
+    left-to-right sum; measured: the same float32 values, rounding included), so
+    the biases come out equal to aeon's. The transform sums left to right
+    (``minirocket.c``), as aeon's transform does.
+
+    Shape:
+        X: ``(K, C, L)`` (row k feeds kernel k); returns ``(K, C, L)`` float32.
+    """
+    X = X.astype(np.float32, copy=False)
+    L, p = X.shape[-1], 4 * dilation
+    xp = np.zeros(X.shape[:-1] + (L + 2 * p,), dtype=np.float32)
+    xp[..., p : p + L] = X
+    taps = [xp[..., i * dilation : i * dilation + L] for i in range(9)]
+    s = taps[4].copy()
+    for i in (0, 1, 2, 3, 5, 6, 7, 8):
+        s += taps[i]
+    alpha = -s
+    stacked = np.stack(taps)  # (9, K, C, L)
+    rows = np.arange(X.shape[0])
+    gamma = [np.float32(3) * stacked[INDICES[rows % N_KERNELS, slot], rows] for slot in range(3)]
+    return alpha + ((gamma[0] + gamma[1]) + gamma[2])
+
+
 def row_quantiles(values: np.ndarray, q: np.ndarray) -> np.ndarray:
     """Per-row ``np.quantile(values[r], q[r])`` (linear method), vectorised.
 
@@ -181,28 +237,39 @@ def fit_biases(
     n_channels_per_combination: np.ndarray,
     channel_indices: np.ndarray,
     rng: np.random.RandomState,
-    convolve_rows: Callable[[np.ndarray, int], np.ndarray],
 ) -> np.ndarray:
     """Biases from quantiles of the convolution output of random training cases.
 
-    ``convolve_rows(rows, dilation)`` maps ``(84, n_timepoints)`` channel-summed
-    inputs (row k feeds kernel k) to the ``(84, n_timepoints)`` "same" outputs.
+    For each (dilation, kernel) one case drawn with ``rng.randint(n_cases)``;
+    the kernel's output summed over the combination's channels (in their drawn
+    order) and its quantiles, all computed as the reference does
+    (:func:`reference_order_outputs`, :func:`reference_quantiles`).
 
     Shape:
         X: ``(n_cases, n_channels, n_timepoints)``; returns ``(84 * sum(nf),)`` float32.
     """
-    n_cases, n_channels, _ = X.shape
+    n_cases = X.shape[0]
     quantiles = low_discrepancy_quantiles(N_KERNELS * int(n_features_per_dilation.sum()))
-    bank = MiniRocketBank(
-        dilations, n_features_per_dilation, np.zeros(0, np.float32),
-        n_channels_per_combination, channel_indices,
-    )
-    masks = bank.channel_masks(n_channels)  # (n_dilations, 84, C)
+    n_comb = len(n_channels_per_combination)
+    width = int(n_channels_per_combination.max())
+    # (n_comb, width) channel ids in drawn order, -1 past each combination's count
+    chan = np.full((n_comb, width), -1, dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(n_channels_per_combination)[:-1]])
+    for m in range(width):
+        has = n_channels_per_combination > m
+        chan[has, m] = channel_indices[starts[has] + m]
     biases = np.empty(len(quantiles), dtype=np.float32)
-    for j, (start, stop, nf) in enumerate(bank.feature_slices()):
+    start = 0
+    for j, (d, nf) in enumerate(zip(dilations, n_features_per_dilation)):
+        stop = start + N_KERNELS * int(nf)
         cases = rng.randint(n_cases, size=N_KERNELS)
-        rows = np.einsum("kc,kcl->kl", masks[j], X[cases])  # (84, L) channel sums
-        C = convolve_rows(rows, int(dilations[j]))  # (84, L)
-        q = quantiles[start:stop].reshape(N_KERNELS, nf)
-        biases[start:stop] = row_quantiles(C, q).astype(np.float32).ravel()
+        per_channel = reference_order_outputs(X[cases], int(d))  # (84, C, L)
+        combos = chan[j * N_KERNELS : (j + 1) * N_KERNELS]  # (84, width)
+        C = np.zeros((N_KERNELS, X.shape[-1]), dtype=np.float32)
+        for m in range(width):  # channel sums in the drawn order, as the reference
+            has = combos[:, m] >= 0
+            C[has] += per_channel[np.flatnonzero(has), combos[has, m]]
+        q = quantiles[start:stop].reshape(N_KERNELS, int(nf))
+        biases[start:stop] = reference_quantiles(C, q).astype(np.float32).ravel()
+        start = stop
     return biases

@@ -4,9 +4,12 @@ The C files in ``anyconv/timeseries/_native/`` are built into the extension
 ``anyconv.timeseries._compiled`` at install time (``pyproject.toml``,
 ``optional = true``: without a C compiler the install still succeeds).
 
+* ``minirocket.c`` computes MiniRocket's kernel outputs the way the reference
+  does (``-sum`` of the nine taps plus three times the taps of weight 2) and
+  their PPV while each output row is in L1 (:func:`minirocket_into`);
 * ``pooling.c`` fuses "compare with each bias and accumulate" into one pass
-  over MiniRocket/MultiRocket convolution outputs, where torch ops need a 0/1
-  tensor per bias written and read back (:func:`ppv_into`, :func:`pool4_into`);
+  over MultiRocket's convolution outputs for its four pooling operators, where
+  torch ops need a 0/1 tensor per bias written and read back (:func:`pool4_into`);
 * ``rocket.c`` convolves each ROCKET kernel and keeps only its PPV and max,
   eight cases per vector (:func:`rocket_into`);
 * ``lightwaves.c`` computes a selected LightWaveS bank's two layers and eight
@@ -28,7 +31,7 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-__all__ = ["available", "choose_engine", "ENGINES", "LANES", "ppv_into", "pool4_into", "pooled_ranges", "lightwaves_into", "rocket_into"]
+__all__ = ["available", "choose_engine", "ENGINES", "LANES", "pool4_into", "pooled_ranges", "lightwaves_into", "rocket_into", "minirocket_into"]
 
 #: Cases per vector block of the compiled loops (``LANES`` in ``pooling.c``).
 LANES = 8
@@ -46,8 +49,6 @@ def _library() -> ctypes.CDLL | None:
     if spec is None or spec.origin is None:
         return None
     lib = ctypes.CDLL(spec.origin)
-    lib.anyconv_ppv.argtypes = _ARGS
-    lib.anyconv_ppv.restype = ctypes.c_int
     lib.anyconv_pool4.argtypes = [*_ARGS, ctypes.c_int64]
     lib.anyconv_pool4.restype = ctypes.c_int
     i64, ptr = ctypes.c_int64, ctypes.c_void_p
@@ -55,6 +56,8 @@ def _library() -> ctypes.CDLL | None:
     lib.anyconv_lightwaves.restype = ctypes.c_int
     lib.anyconv_rocket.argtypes = [ptr, i64, i64, i64, i64, i64, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, i64]
     lib.anyconv_rocket.restype = ctypes.c_int
+    lib.anyconv_minirocket.argtypes = [ptr, i64, i64, i64, i64, i64, i64, ptr, ptr, ptr, ptr, ptr, i64, ptr, i64]
+    lib.anyconv_minirocket.restype = ctypes.c_int
     return lib
 
 
@@ -130,24 +133,15 @@ def _call(fn, conv, bias, ranges, out, col0, *extra) -> None:
         raise RuntimeError(f"anyconv native pooling rejected its arguments (status {status})")
 
 
-def ppv_into(conv: torch.Tensor, bias: torch.Tensor, ranges: torch.Tensor, out: torch.Tensor, col0: int) -> None:
-    """PPV ``count(C > b) / n`` of every (case, kernel, bias), written into ``out``.
-
-    Shape:
-        conv: ``(K, L, n_cases)`` float32, cases contiguous, ``n_cases % LANES == 0``;
-        bias: ``(K, nf)``; ranges: ``(2, K)`` from :func:`pooled_ranges`;
-        out: ``(n_cases, F)``; feature ``(k, f)`` goes to column ``col0 + k * nf + f``.
-    """
-    _call(_library().anyconv_ppv, conv, bias, ranges, out, col0)
-
-
 def pool4_into(
     conv: torch.Tensor, bias: torch.Tensor, ranges: torch.Tensor, out: torch.Tensor, col0: int, block: int
 ) -> None:
     """MultiRocket's PPV, LSPV, MPV, MIPV, written ``block`` columns apart into ``out``.
 
     Shape:
-        as :func:`ppv_into`; PPV of ``(k, f)`` at ``col0 + k * nf + f``, LSPV at
+        conv: ``(K, L, n_cases)`` float32, cases contiguous, ``n_cases % LANES == 0``;
+        bias: ``(K, nf)``; ranges: ``(2, K)`` from :func:`pooled_ranges`;
+        out: ``(n_cases, F)``; PPV of ``(k, f)`` at ``col0 + k * nf + f``, LSPV at
         ``+ block``, MPV at ``+ 2 * block``, MIPV at ``+ 3 * block``.
     """
     _call(_library().anyconv_pool4, conv, bias, ranges, out, col0, block)
@@ -254,4 +248,58 @@ def rocket_into(x: torch.Tensor, n_timepoints: int, pad: int, kernels: dict[str,
         raise ValueError(
             "ROCKET kernels out of range for the native loop (length 1..11, padding <= pad, "
             f"dilation >= 1, at least one output per kernel); status {status}"
+        )
+
+
+def minirocket_into(x: torch.Tensor, n_timepoints: int, pad: int, bank: dict[str, torch.Tensor], shift: int, out: torch.Tensor) -> None:
+    """MiniRocket PPV features of every case, into ``out`` (convolutions included).
+
+    Parameters
+    ----------
+    x : torch.Tensor
+        Input with ``pad >= 4 * max(dilations) + shift`` zeros before and after each
+        channel's ``n_timepoints`` values, cases innermost.
+    bank : dict
+        Contiguous CPU tensors: int64 ``dilations``, ``nf`` (features per kernel and
+        dilation), ``per_comb``, ``channel_indices``; float32 ``biases`` (the
+        :class:`~anyconv.timeseries.minirocket_kernels.MiniRocketBank` arrays).
+    shift : int
+        The bank's ``left_tap_shift``.
+    out : torch.Tensor
+        float32, features in the bank's order.
+
+    Shape:
+        x: ``(C, n_timepoints + 2 * pad, B)`` contiguous, ``B % LANES == 0``;
+        out: ``(B, 84 * sum(nf))``.
+    """
+    C, Lp, B = x.shape
+    if x.dtype != torch.float32 or x.device.type != "cpu" or not x.is_contiguous() or B % LANES:
+        raise ValueError(f"x must be contiguous float32 CPU (C, L + 2 pad, B) with B % {LANES} == 0, got {x.dtype} {tuple(x.shape)}")
+    if Lp != n_timepoints + 2 * pad:
+        raise ValueError(f"x has {Lp} padded timepoints, expected {n_timepoints} + 2 * {pad}")
+    for name, t in bank.items():
+        dtype = torch.float32 if name == "biases" else torch.int64
+        if t.dtype != dtype or not t.is_contiguous() or t.device.type != "cpu":
+            raise ValueError(f"bank[{name!r}] must be a contiguous {dtype} CPU tensor, got {t.dtype}")
+    n_dil = bank["dilations"].shape[0]
+    if bank["per_comb"].shape[0] != 84 * n_dil or int(bank["per_comb"].sum()) != bank["channel_indices"].shape[0]:
+        raise ValueError("bank['per_comb'] must give the channel count of each of the 84 * n_dilations combinations")
+    ch = bank["channel_indices"]
+    if ch.numel() and (int(ch.min()) < 0 or int(ch.max()) >= C):
+        raise ValueError(f"channel ids must lie in [0, {C}), got {int(ch.min())}..{int(ch.max())}")
+    n_features = 84 * int(bank["nf"].sum())
+    if bank["biases"].shape[0] != n_features:
+        raise ValueError(f"bank['biases'] must hold 84 * sum(nf) = {n_features} values, got {bank['biases'].shape[0]}")
+    if out.dtype != torch.float32 or tuple(out.shape) != (B, n_features) or out.stride(1) != 1:
+        raise ValueError(f"out must be float32 ({B}, {n_features}) with unit column stride, got {out.dtype} {tuple(out.shape)}")
+    status = _library().anyconv_minirocket(
+        x.data_ptr(), B, n_timepoints, pad, Lp * B, C, n_dil, bank["dilations"].data_ptr(), bank["nf"].data_ptr(),
+        bank["biases"].data_ptr(), bank["per_comb"].data_ptr(), ch.data_ptr(), shift, out.data_ptr(), out.stride(0),
+    )
+    if status == -1:
+        raise MemoryError("anyconv native MiniRocket: could not allocate its per-block buffers")
+    if status != 0:
+        raise ValueError(
+            f"MiniRocket bank out of range for the native loop (dilation >= 1, 4 * dilation + shift <= pad, "
+            f"8 * dilation < n_timepoints); status {status}"
         )

@@ -1,5 +1,5 @@
 /*
- * Fused pooling loops for the MiniRocket family (compiled at install time).
+ * Fused pooling loop of MultiRocket (compiled at install time).
  *
  * The torch engine computes the convolution outputs of one dilation with one
  * GEMM; pooling them with torch ops writes a 0/1 tensor per bias and reads it
@@ -17,71 +17,16 @@
  * Output: feature (k, f) of case i goes to out[i*so + col0 + k*nf + f];
  * pool4 writes four blocks `block` columns apart (PPV, LSPV, MPV, MIPV).
  *
- * Both functions return 0, or -2 when the layout requirements are not met
+ * Returns 0, or -2 when the layout requirements are not met
  * (the Python wrapper checks them first, with a clear message).
  *
- * Numerics (match the torch engine): PPV = (float)count / (float)n for
- * MiniRocket; pool4 computes each value in double and rounds to float once.
+ * Numerics (match the torch engine): each value is computed in double and
+ * rounded to float once.
  *
  * No Python API is used; the functions are called through ctypes (which
  * releases the GIL), so batches run in parallel from Python threads.
  */
 #include "simd.h"
-
-/* count / n for the LANES cases of a block, one output row (stride so) per case */
-#define STORE_FRACTIONS(dst, so, count, n)                                                         \
-    do {                                                                                           \
-        for (int i_ = 0; i_ < LANES; i_++)                                                         \
-            (dst)[i_ * (so)] = (float)(count)[i_] / (n);                                           \
-    } while (0)
-
-/* Fraction of positions with conv > bias, every (case, kernel, bias).
- * Requires sb == 1 and n_cases % LANES == 0 (the engine pads the batch). */
-ANYCONV_CLONES
-int anyconv_ppv(const float *conv, int64_t n_kernels, int64_t n_cases, int64_t sk, int64_t st,
-                int64_t sb, const float *bias, int64_t nf, const int64_t *lo, const int64_t *hi,
-                float *out, int64_t so, int64_t col0)
-{
-    if (sb != 1 || n_cases % LANES != 0)
-        return -2;
-    for (int64_t k = 0; k < n_kernels; k++) {
-        const float n = (float)(hi[k] - lo[k]);
-        for (int64_t i0 = 0; i0 < n_cases; i0 += LANES) {
-            const float *block = conv + k * sk + i0;
-            float *dst = out + i0 * so + col0 + k * nf;
-            int64_t f = 0;
-            for (; f + 4 <= nf; f += 4) { /* four biases per pass: one load, four compares */
-                const float *b = bias + k * nf + f;
-                const v8f b0 = SPLAT(b[0]), b1 = SPLAT(b[1]), b2 = SPLAT(b[2]), b3 = SPLAT(b[3]);
-                v8i c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0};
-                for (int64_t t = lo[k]; t < hi[k]; t++) {
-                    v8f v;
-                    LOAD8(v, block + t * st);
-                    c0 -= v > b0; /* comparisons give -1 (true) or 0 */
-                    c1 -= v > b1;
-                    c2 -= v > b2;
-                    c3 -= v > b3;
-                }
-                STORE_FRACTIONS(dst + f, so, c0, n);
-                STORE_FRACTIONS(dst + f + 1, so, c1, n);
-                STORE_FRACTIONS(dst + f + 2, so, c2, n);
-                STORE_FRACTIONS(dst + f + 3, so, c3, n);
-            }
-            for (; f < nf; f++) {
-                const float bf = bias[k * nf + f];
-                const v8f b0 = SPLAT(bf);
-                v8i c0 = {0};
-                for (int64_t t = lo[k]; t < hi[k]; t++) {
-                    v8f v;
-                    LOAD8(v, block + t * st);
-                    c0 -= v > b0;
-                }
-                STORE_FRACTIONS(dst + f, so, c0, n);
-            }
-        }
-    }
-    return 0;
-}
 
 /*
  * MultiRocket's four pooling operators, as the reference code computes them:
@@ -90,7 +35,8 @@ int anyconv_ppv(const float *conv, int64_t n_kernels, int64_t n_cases, int64_t s
  *          position with C < b, and position n - 1
  *   MPV  = mean of (C + b) over positions with C > b, 0 if none
  *   MIPV = mean position of C > b, -1 if none
- * Same layout requirements as anyconv_ppv; positions must fit int32 sums
+ * Requires sb == 1 and n_cases % LANES == 0 (the engine pads the batch);
+ * positions must fit int32 sums
  * (n < 46341, checked by the caller).
  */
 ANYCONV_CLONES

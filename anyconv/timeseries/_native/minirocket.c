@@ -1,0 +1,167 @@
+/*
+ * MiniRocket transform, fused (compiled at install time).
+ *
+ * Kernel k (of 84) at dilation d has weight -1 on its nine taps except 2 on
+ * taps a < b < c; its output is computed as the reference does:
+ *   alpha[t] = -(x4 + x0 + x1 + x2 + x3 + x5 + x6 + x7 + x8)   (x_i = x[t + (i - 4) d])
+ *   C[t]     = ((alpha[t] + 3 x_a) + 3 x_b) + 3 x_c
+ * ("same" zero padding; with `shift` the taps i < 4 read one step later, the
+ * MultiRocket difference quirk). A multivariate combination sums C over its
+ * channels, in their order. Each output row (L values x LANES cases) stays in
+ * L1 while it is compared with the combination's biases (PPV over all L, or
+ * over the unpadded centre [4d, L - 4d) when dilation index + k is odd).
+ *
+ * Layout of `x`: channel c, padded time p, case i at x[c*sc + p*n_cases + i];
+ * every channel carries `pad` >= 4 * max(dilation) + shift zeros before and
+ * after its L values; n_cases % LANES == 0 (the wrapper pads the batch).
+ * Bank (reference order): per dilation nf[j] biases per kernel, biases
+ * dilation-major then kernel; per (dilation, kernel) combination its channel
+ * count per_comb and ids in channel_indices (concatenated).
+ * Output: feature f of kernel k at dilation j for case i at
+ * out[i*so + 84 * (nf[0] + ... + nf[j-1]) + k * nf[j] + f].
+ * Returns 0, -1 when out of memory, -2 on a bad layout.
+ */
+#include <stdlib.h>
+
+#include "simd.h"
+
+#define N_KERNELS 84
+
+/* taps (a, b, c) carrying the weight 2, in the reference's order */
+static const int8_t TAPS[N_KERNELS][3] = {
+    {0, 1, 2}, {0, 1, 3}, {0, 1, 4}, {0, 1, 5}, {0, 1, 6}, {0, 1, 7}, {0, 1, 8}, {0, 2, 3}, {0, 2, 4},
+    {0, 2, 5}, {0, 2, 6}, {0, 2, 7}, {0, 2, 8}, {0, 3, 4}, {0, 3, 5}, {0, 3, 6}, {0, 3, 7}, {0, 3, 8},
+    {0, 4, 5}, {0, 4, 6}, {0, 4, 7}, {0, 4, 8}, {0, 5, 6}, {0, 5, 7}, {0, 5, 8}, {0, 6, 7}, {0, 6, 8},
+    {0, 7, 8}, {1, 2, 3}, {1, 2, 4}, {1, 2, 5}, {1, 2, 6}, {1, 2, 7}, {1, 2, 8}, {1, 3, 4}, {1, 3, 5},
+    {1, 3, 6}, {1, 3, 7}, {1, 3, 8}, {1, 4, 5}, {1, 4, 6}, {1, 4, 7}, {1, 4, 8}, {1, 5, 6}, {1, 5, 7},
+    {1, 5, 8}, {1, 6, 7}, {1, 6, 8}, {1, 7, 8}, {2, 3, 4}, {2, 3, 5}, {2, 3, 6}, {2, 3, 7}, {2, 3, 8},
+    {2, 4, 5}, {2, 4, 6}, {2, 4, 7}, {2, 4, 8}, {2, 5, 6}, {2, 5, 7}, {2, 5, 8}, {2, 6, 7}, {2, 6, 8},
+    {2, 7, 8}, {3, 4, 5}, {3, 4, 6}, {3, 4, 7}, {3, 4, 8}, {3, 5, 6}, {3, 5, 7}, {3, 5, 8}, {3, 6, 7},
+    {3, 6, 8}, {3, 7, 8}, {4, 5, 6}, {4, 5, 7}, {4, 5, 8}, {4, 6, 7}, {4, 6, 8}, {4, 7, 8}, {5, 6, 7},
+    {5, 6, 8}, {5, 7, 8}, {6, 7, 8}};
+
+/* PPV of one output row (positions lo .. hi - 1, LANES cases each) against nf biases */
+static inline void ppv_row(const float *row, int64_t lo, int64_t hi, const float *bias, int64_t nf,
+                           float *dst, int64_t so)
+{
+    const float n = (float)(hi - lo);
+    int64_t f = 0;
+    for (; f + 4 <= nf; f += 4) { /* four biases per pass: one load, four compares */
+        const v8f b0 = SPLAT(bias[f]), b1 = SPLAT(bias[f + 1]), b2 = SPLAT(bias[f + 2]), b3 = SPLAT(bias[f + 3]);
+        v8i c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0};
+        for (int64_t t = lo; t < hi; t++) {
+            v8f v;
+            LOAD8(v, row + t * LANES);
+            c0 -= v > b0; /* comparisons give -1 (true) or 0 */
+            c1 -= v > b1;
+            c2 -= v > b2;
+            c3 -= v > b3;
+        }
+        for (int i = 0; i < LANES; i++) {
+            dst[i * so + f] = (float)c0[i] / n;
+            dst[i * so + f + 1] = (float)c1[i] / n;
+            dst[i * so + f + 2] = (float)c2[i] / n;
+            dst[i * so + f + 3] = (float)c3[i] / n;
+        }
+    }
+    for (; f < nf; f++) {
+        const float bf = bias[f];
+        const v8f b0 = SPLAT(bf);
+        v8i c0 = {0};
+        for (int64_t t = lo; t < hi; t++) {
+            v8f v;
+            LOAD8(v, row + t * LANES);
+            c0 -= v > b0;
+        }
+        for (int i = 0; i < LANES; i++)
+            dst[i * so + f] = (float)c0[i] / n;
+    }
+}
+
+ANYCONV_CLONES
+int anyconv_minirocket(const float *x, int64_t n_cases, int64_t n_timepoints, int64_t pad, int64_t sc,
+                       int64_t n_channels, int64_t n_dilations, const int64_t *dilations, const int64_t *nf,
+                       const float *biases, const int64_t *per_comb, const int64_t *channel_indices,
+                       int64_t shift, float *out, int64_t so)
+{
+    const int64_t L = n_timepoints;
+    if (n_cases % LANES != 0 || shift < 0)
+        return -2;
+    for (int64_t j = 0; j < n_dilations; j++)
+        if (dilations[j] < 1 || 4 * dilations[j] + shift > pad || L - 8 * dilations[j] < 1)
+            return -2;
+    /* per block of cases: -sum of the nine taps of every channel, and one output row */
+    float *alpha = (float *)malloc(sizeof(float) * (size_t)(n_channels * L * LANES));
+    float *row = (float *)malloc(sizeof(float) * (size_t)(L * LANES));
+    if (alpha == NULL || row == NULL) {
+        free(alpha);
+        free(row);
+        return -1;
+    }
+    const v8f three = SPLAT(3.0f);
+    int64_t f_start = 0, comb = 0, c_start = 0;
+    for (int64_t j = 0; j < n_dilations; j++) {
+        const int64_t d = dilations[j];
+        /* tap i of time t reads padded time pad + t + off[i] */
+        int64_t off[9];
+        for (int i = 0; i < 9; i++)
+            off[i] = (i - 4) * d + (i < 4 ? shift : 0);
+        for (int64_t i0 = 0; i0 < n_cases; i0 += LANES) {
+            for (int64_t c = 0; c < n_channels; c++) {
+                const float *xc = x + c * sc + pad * n_cases + i0;
+                float *ac = alpha + c * L * LANES;
+                for (int64_t t = 0; t < L; t++) {
+                    const float *p = xc + t * n_cases;
+                    v8f s, v;
+                    LOAD8(s, p + off[4] * n_cases);
+                    static const int order[8] = {0, 1, 2, 3, 5, 6, 7, 8}; /* the reference's order */
+                    for (int q = 0; q < 8; q++) {
+                        LOAD8(v, p + off[order[q]] * n_cases);
+                        s += v;
+                    }
+                    s = -s;
+                    memcpy(ac + t * LANES, &s, sizeof s);
+                }
+            }
+            int64_t comb_j = comb, c_start_j = c_start;
+            for (int k = 0; k < N_KERNELS; k++) {
+                const int64_t oa = off[TAPS[k][0]] * n_cases, ob = off[TAPS[k][1]] * n_cases;
+                const int64_t oc = off[TAPS[k][2]] * n_cases;
+                const int64_t *chans = channel_indices + c_start_j;
+                for (int64_t m = 0; m < per_comb[comb_j]; m++) {
+                    const float *xc = x + chans[m] * sc + pad * n_cases + i0;
+                    const float *ac = alpha + chans[m] * L * LANES;
+                    for (int64_t t = 0; t < L; t++) {
+                        const float *p = xc + t * n_cases;
+                        v8f s, ga, gb, gc;
+                        LOAD8(s, ac + t * LANES);
+                        LOAD8(ga, p + oa);
+                        LOAD8(gb, p + ob);
+                        LOAD8(gc, p + oc);
+                        s = ((s + three * ga) + three * gb) + three * gc;
+                        if (m == 0) {
+                            memcpy(row + t * LANES, &s, sizeof s);
+                        } else {
+                            v8f acc;
+                            LOAD8(acc, row + t * LANES);
+                            acc += s;
+                            memcpy(row + t * LANES, &acc, sizeof acc);
+                        }
+                    }
+                }
+                const int64_t lo = ((j + k) % 2) ? 4 * d : 0, hi = ((j + k) % 2) ? L - 4 * d : L;
+                ppv_row(row, lo, hi, biases + f_start + k * nf[j], nf[j],
+                        out + i0 * so + f_start + k * nf[j], so);
+                c_start_j += per_comb[comb_j];
+                comb_j++;
+            }
+        }
+        for (int k = 0; k < N_KERNELS; k++)
+            c_start += per_comb[comb + k];
+        comb += N_KERNELS;
+        f_start += N_KERNELS * nf[j];
+    }
+    free(alpha);
+    free(row);
+    return 0;
+}
