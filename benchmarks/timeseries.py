@@ -144,13 +144,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-first-result", action="store_true", help="skip the fresh-process measurements")
     parser.add_argument("--first-result-datasets", default=None,
                         help="comma-separated datasets that get the fresh-process measurement (default: all run)")
+    parser.add_argument("--render", metavar="JSON", default=None,
+                        help="measure nothing: re-print the tables of a finished run and rewrite its .md")
     args = parser.parse_args(argv)
+    console = Console(width=None if sys.stdout.isatty() else 200)
+    if args.render:
+        return render(console, args.render)
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     unknown = sorted(set(methods) - set(METHODS))
     if unknown:
         parser.error(f"unknown method(s) {unknown}; expected a subset of {list(METHODS)}")
     with_lightwaves = not args.no_lightwaves and "rocket" in methods
-    console = Console(width=None if sys.stdout.isatty() else 200)
     set_threads(args.threads)
     requested = [d.strip() for d in args.datasets.split(",")] if args.datasets else None
     datasets, skipped = choose_datasets(requested, args.quick)
@@ -234,13 +238,13 @@ def _fmt(value: float | None, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
 
-def report(console: Console, rows: list[dict], lw_rows: list[dict], skipped: dict, args: argparse.Namespace) -> None:
-    """Print the tables and write JSON, CSV and Markdown."""
+def render_tables(rows: list[dict], lw_rows: list[dict], skipped: dict, threads: int) -> tuple[list, list[dict]]:
+    """``(title, columns, rows)`` tables of a run, and its summary against the targets."""
     tables = []
     for method in dict.fromkeys(r["method"] for r in rows):
         mine = [r for r in rows if r["method"] == method]
         tables.append((
-            f"{method} (n_kernels={mine[0]['n_kernels']}, {args.threads} threads)",
+            f"{method} (n_kernels={mine[0]['n_kernels']}, {threads} threads)",
             ["dataset", "acc ours", "acc aeon", "acc published", "features ours/aeon",
              "fit+transform s ours/aeon", "steady aeon/ours", "first result s ours/aeon", "first aeon/ours", "first call aeon/ours"],
             [[r["dataset"], f"{r['acc_anyconv']:.4f}", f"{r['acc_aeon']:.4f}", _fmt(r["acc_published"], ".4f"),
@@ -265,6 +269,32 @@ def report(console: Console, rows: list[dict], lw_rows: list[dict], skipped: dic
                    [[s["target"], s["measured"], {True: "yes", False: "NO", None: "-"}[s["met"]]] for s in summary]))  # fmt: skip
     if skipped:
         tables.append(("Skipped bundled datasets", ["dataset", "why"], [[k, v] for k, v in sorted(skipped.items())]))
+    return tables, summary
+
+
+def write_markdown(path: str, tables: list) -> None:
+    """The tables as Markdown, written to a temp file then renamed."""
+    with open(path + ".tmp", "w") as handle:
+        handle.write(markdown(tables))
+    os.replace(path + ".tmp", path)
+
+
+def render(console: Console, json_path: str) -> int:
+    """Re-print the tables of a finished run (``--render``) and rewrite its ``.md``."""
+    with open(json_path) as handle:
+        result = json.load(handle)
+    tables, _ = render_tables(result["rows"], result["lightwaves"], result["skipped"], result["config"]["threads"])
+    for title, columns, body in tables:
+        console.print(_table(title, columns, body))
+    stem = os.path.splitext(json_path)[0]
+    write_markdown(stem + ".md", tables)
+    console.print(f"wrote {stem}.md")
+    return 0
+
+
+def report(console: Console, rows: list[dict], lw_rows: list[dict], skipped: dict, args: argparse.Namespace) -> None:
+    """Print the tables and write JSON, CSV and Markdown."""
+    tables, summary = render_tables(rows, lw_rows, skipped, args.threads)
     for title, columns, body in tables:
         console.print(_table(title, columns, body))
     import sklearn
@@ -290,21 +320,21 @@ def report(console: Console, rows: list[dict], lw_rows: list[dict], skipped: dic
     atomic_write_json(args.out, result)
     write_csv(stem + ".csv", rows)
     write_csv(stem + "_lightwaves.csv", lw_rows)
-    with open(stem + ".md.tmp", "w") as handle:
-        handle.write(markdown(tables))
-    os.replace(stem + ".md.tmp", stem + ".md")
+    write_markdown(stem + ".md", tables)
     console.print(f"wrote {args.out}, {stem}.csv, {stem}_lightwaves.csv and {stem}.md")
 
 
 def _source_digest() -> str:
-    """Digest of anyconv/timeseries/*.py: which estimator code was measured."""
+    """Digest of anyconv/timeseries/*.py and its C loops: which estimator code was measured."""
     import glob
     import hashlib
 
     import anyconv.timeseries
 
     digest = hashlib.sha256()
-    for path in sorted(glob.glob(os.path.join(os.path.dirname(anyconv.timeseries.__file__), "*.py"))):
+    root = os.path.dirname(anyconv.timeseries.__file__)
+    sources = glob.glob(os.path.join(root, "*.py")) + glob.glob(os.path.join(root, "_native", "*.[ch]"))
+    for path in sorted(sources):
         with open(path, "rb") as handle:
             digest.update(handle.read())
     return digest.hexdigest()[:16]
