@@ -55,6 +55,11 @@ def make_head() -> Any:
     return make_pipeline(StandardScaler(with_mean=False), RidgeClassifierCV(alphas=np.logspace(-3, 3, 10)))
 
 
+#: Extra inference calls per run: at most this many, within this much time.
+INFERENCE_MAX_CALLS = 20
+INFERENCE_BUDGET_S = 0.25
+
+
 def run_once(transformer: Any, X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray, y_test: np.ndarray) -> dict:
     """Fit, transform both splits, fit the head, predict; time each stage (seconds)."""
     t0 = time.perf_counter()
@@ -68,6 +73,14 @@ def run_once(transformer: Any, X_train: np.ndarray, y_train: np.ndarray, X_test:
     t4 = time.perf_counter()
     predictions = head.predict(F_test)
     t5 = time.perf_counter()
+    # inference = transform(test) + predict, repeated (best of) while cheap: a single
+    # millisecond-scale call is mostly timer and scheduling noise
+    inference, spent, calls = (t3 - t2) + (t5 - t4), 0.0, 0
+    while spent < INFERENCE_BUDGET_S and calls < INFERENCE_MAX_CALLS:
+        s0 = time.perf_counter()
+        head.predict(transformer.transform(X_test))
+        took = time.perf_counter() - s0
+        inference, spent, calls = min(inference, took), spent + took, calls + 1
     return {
         "fit": t1 - t0,
         "transform_train": t2 - t1,
@@ -75,7 +88,7 @@ def run_once(transformer: Any, X_train: np.ndarray, y_train: np.ndarray, X_test:
         "fit_transform": t3 - t0,
         "head_fit": t4 - t3,
         "head_predict": t5 - t4,
-        "inference": (t3 - t2) + (t5 - t4),
+        "inference": inference,
         "accuracy": float(np.mean(predictions == y_test)),
         "n_features": int(F_train.shape[1]),
     }

@@ -52,9 +52,9 @@ def _library() -> ctypes.CDLL | None:
     lib.anyconv_pool4.argtypes = [*_ARGS, ctypes.c_int64]
     lib.anyconv_pool4.restype = ctypes.c_int
     i64, ptr = ctypes.c_int64, ctypes.c_void_p
-    lib.anyconv_lightwaves.argtypes = [ptr, i64, i64, i64, i64, i64, ptr, ptr, ptr, ptr, ptr, i64]
+    lib.anyconv_lightwaves.argtypes = [ptr, i64, i64, i64, i64, i64, i64, ptr, ptr, ptr, ptr, ptr, i64]
     lib.anyconv_lightwaves.restype = ctypes.c_int
-    lib.anyconv_rocket.argtypes = [ptr, i64, i64, i64, i64, i64, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, i64]
+    lib.anyconv_rocket.argtypes = [ptr, i64, i64, i64, i64, i64, i64, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, i64]
     lib.anyconv_rocket.restype = ctypes.c_int
     lib.anyconv_minirocket.argtypes = [ptr, i64, i64, i64, i64, i64, i64, ptr, ptr, ptr, ptr, ptr, i64, ptr, i64]
     lib.anyconv_minirocket.restype = ctypes.c_int
@@ -188,19 +188,20 @@ def lightwaves_into(
                                   ("second", second, torch.int64, (K,)), ("weight", weight, torch.float32, (K, 9))):
         if t.dtype != dtype or tuple(t.shape) != shape or not t.is_contiguous():
             raise ValueError(f"{name} must be contiguous {dtype} {shape}, got {t.dtype} {tuple(t.shape)}")
-    if K and (int(channel.min()) < 0 or int(channel.max()) >= C):
-        raise ValueError(f"channel ids must lie in [0, {C}), got {int(channel.min())}..{int(channel.max())}")
-    if K and (int(dilation.min()) < 1 or 4 * int(dilation.max()) > pad):
-        raise ValueError(f"dilations must lie in [1, pad / 4 = {pad // 4}], got {int(dilation.min())}..{int(dilation.max())}")
     if out.dtype != torch.float32 or tuple(out.shape) != (B, 8 * K) or not out.is_contiguous():
         raise ValueError(f"out must be contiguous float32 ({B}, {8 * K}), got {out.dtype} {tuple(out.shape)}")
+    # the loop checks every channel id and dilation itself (cheaper than torch reductions here)
     status = _library().anyconv_lightwaves(
-        x.data_ptr(), B, n_timepoints, pad, Lp * B, K, channel.data_ptr(), dilation.data_ptr(),
+        x.data_ptr(), B, n_timepoints, pad, Lp * B, C, K, channel.data_ptr(), dilation.data_ptr(),
         weight.data_ptr(), second.data_ptr(), out.data_ptr(), out.stride(0),
     )
     if status == -1:
         raise MemoryError("anyconv native LightWaveS: could not allocate its layer-2 buffer")
-    if status != 0:  # the checks above make this unreachable
+    if status == -3:
+        raise ValueError(f"channel ids must lie in [0, {C}), got {int(channel.min())}..{int(channel.max())}")
+    if status == -2:
+        raise ValueError(f"dilations must lie in [1, pad / 4 = {pad // 4}], got {int(dilation.min())}..{int(dilation.max())}")
+    if status != 0:
         raise RuntimeError(f"anyconv native LightWaveS rejected its arguments (status {status})")
 
 
@@ -234,16 +235,17 @@ def rocket_into(x: torch.Tensor, n_timepoints: int, pad: int, kernels: dict[str,
         dtype = torch.float32 if name in ("biases", "weights") else torch.int64
         if t.dtype != dtype or not t.is_contiguous() or t.device.type != "cpu":
             raise ValueError(f"kernels[{name!r}] must be a contiguous {dtype} CPU tensor, got {t.dtype}")
-    ch = kernels["channel_indices"]
-    if ch.numel() and (int(ch.min()) < 0 or int(ch.max()) >= C):
-        raise ValueError(f"channel ids must lie in [0, {C}), got {int(ch.min())}..{int(ch.max())}")
     if out.dtype != torch.float32 or tuple(out.shape) != (B, 2 * K) or not out.is_contiguous():
         raise ValueError(f"out must be contiguous float32 ({B}, {2 * K}), got {out.dtype} {tuple(out.shape)}")
     names = ("lengths", "dilations", "paddings", "biases", "weights", "w_off", "n_ch", "channel_indices", "c_off")
+    # the loop checks every kernel and channel id itself (cheaper than torch reductions here)
     status = _library().anyconv_rocket(
-        x.data_ptr(), B, n_timepoints, pad, Lp * B, K, *(kernels[n].data_ptr() for n in names),
+        x.data_ptr(), B, n_timepoints, pad, Lp * B, C, K, *(kernels[n].data_ptr() for n in names),
         out.data_ptr(), out.stride(0),
     )
+    if status == -3:
+        ch = kernels["channel_indices"]
+        raise ValueError(f"channel ids must lie in [0, {C}), got {int(ch.min())}..{int(ch.max())}")
     if status != 0:
         raise ValueError(
             "ROCKET kernels out of range for the native loop (length 1..11, padding <= pad, "

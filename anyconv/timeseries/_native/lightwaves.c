@@ -15,7 +15,8 @@
  * L values. n_cases % LANES == 0 (the Python wrapper pads the batch).
  * Weights are per kernel, already divided by dilation ** 1.5 (as the torch engine).
  * Output: feature f of kernel k for case i at out[i*so + k*8 + f].
- * Returns 0, -1 when out of memory, -2 on a bad layout.
+ * Returns 0, -1 when out of memory, -2 on a bad layout or dilation, -3 on a
+ * channel id outside [0, n_channels).
  */
 #include <stdlib.h>
 
@@ -82,13 +83,15 @@ typedef struct {
 
 ANYCONV_CLONES
 int anyconv_lightwaves(const float *x, int64_t n_cases, int64_t n_timepoints, int64_t pad, int64_t sc,
-                       int64_t n_kernels, const int64_t *channel, const int64_t *dilation,
+                       int64_t n_channels, int64_t n_kernels, const int64_t *channel, const int64_t *dilation,
                        const float *weight, const int64_t *second, float *out, int64_t so)
 {
     if (n_cases % LANES != 0)
         return -2;
     int64_t max_d = 1;
     for (int64_t k = 0; k < n_kernels; k++) {
+        if (channel[k] < 0 || channel[k] >= n_channels)
+            return -3;
         if (dilation[k] < 1 || 4 * dilation[k] > pad)
             return -2;
         max_d = dilation[k] > max_d ? dilation[k] : max_d;

@@ -13,7 +13,8 @@
  * Kernel k: weights[w_off[k] ..] (n_ch[k] rows of lengths[k] taps, one row per
  * channel in channel_indices[c_off[k] ..]).
  * Output: PPV of kernel k for case i at out[i*so + 2k], max at out[i*so + 2k + 1].
- * Returns 0, or -2 on a bad layout.
+ * Returns 0, -2 on a bad layout or kernel, -3 on a channel id outside
+ * [0, n_channels).
  */
 #include "simd.h"
 
@@ -37,17 +38,21 @@
 
 ANYCONV_CLONES
 int anyconv_rocket(const float *x, int64_t n_cases, int64_t n_timepoints, int64_t pad, int64_t sc,
-                   int64_t n_kernels, const int64_t *lengths, const int64_t *dilations,
+                   int64_t n_channels, int64_t n_kernels, const int64_t *lengths, const int64_t *dilations,
                    const int64_t *paddings, const float *biases, const float *weights,
                    const int64_t *w_off, const int64_t *n_ch, const int64_t *channel_indices,
                    const int64_t *c_off, float *out, int64_t so)
 {
     if (n_cases % LANES != 0)
         return -2;
-    for (int64_t k = 0; k < n_kernels; k++)
+    for (int64_t k = 0; k < n_kernels; k++) {
         if (lengths[k] < 1 || lengths[k] > MAX_LENGTH || paddings[k] > pad || dilations[k] < 1 ||
             n_timepoints + 2 * paddings[k] - (lengths[k] - 1) * dilations[k] < 1)
             return -2;
+        for (int64_t c = 0; c < n_ch[k]; c++)
+            if (channel_indices[c_off[k] + c] < 0 || channel_indices[c_off[k] + c] >= n_channels)
+                return -3;
+    }
     for (int64_t k = 0; k < n_kernels; k++) {
         const int64_t len = lengths[k], step = dilations[k] * n_cases;
         const int64_t n_out = n_timepoints + 2 * paddings[k] - (len - 1) * dilations[k];
