@@ -127,9 +127,7 @@ class LightWaveS(BaseRandomKernelTransformer):
             raise ValueError(f"scale must be True or False, got {self.scale!r}")
         resolve_n_jobs(self.n_jobs)
         self._device = resolve_device(self.device)
-        if self.engine == "reference":
-            raise ValueError("engine must be one of ('auto', 'native', 'torch'), got 'reference'")
-        choose_engine(self.engine, self._device)
+        choose_engine(self.engine, self._device, reference_ok=False)
 
     _case_multiple: ClassVar[int] = native.LANES  # whole vector blocks for the native loop
 

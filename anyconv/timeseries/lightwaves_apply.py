@@ -337,9 +337,8 @@ def apply_lightwaves_native(X: np.ndarray, plan: NativeLightWaveSPlan) -> np.nda
     """
     n_cases, _, L = X.shape
     x = torch.as_tensor(X, dtype=torch.float32)
-    B = -(-n_cases // native.LANES) * native.LANES
-    # (C, L + 2 pad, B): time padding for the dilations, case padding for the vector blocks
-    xp = F.pad(x.permute(1, 2, 0), (0, B - n_cases, plan.pad, plan.pad)).contiguous()
+    xp = native.cases_innermost(x, plan.pad)  # (C, L + 2 pad, B padded to LANES blocks)
+    B = xp.shape[2]
     out = torch.empty((B, 8 * plan.channel.shape[0]), dtype=torch.float32)
     native.lightwaves_into(xp, L, plan.pad, plan.channel, plan.dilation, plan.weight, plan.second, out)
     return out[:n_cases].numpy()[:, plan.columns]

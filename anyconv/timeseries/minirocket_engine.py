@@ -362,8 +362,7 @@ def ppv_transform_fused(x: torch.Tensor, bank: dict[str, torch.Tensor], shift: i
     """
     n_cases, _, L = x.shape
     pad = 4 * int(bank["dilations"].max()) + shift
-    B = -(-n_cases // CASE_MULTIPLE) * CASE_MULTIPLE
-    xp = F.pad(x.permute(1, 2, 0), (0, B - n_cases, pad, pad)).contiguous()  # (C, L + 2 pad, B)
-    out = torch.empty((B, N_KERNELS * int(bank["nf"].sum())), dtype=torch.float32)
+    xp = native.cases_innermost(x, pad)  # (C, L + 2 pad, B padded to LANES blocks)
+    out = torch.empty((xp.shape[2], N_KERNELS * int(bank["nf"].sum())), dtype=torch.float32)
     native.minirocket_into(xp, L, pad, bank, shift, out)
     return out[:n_cases]

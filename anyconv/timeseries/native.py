@@ -30,8 +30,9 @@ from functools import lru_cache
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
-__all__ = ["available", "choose_engine", "ENGINES", "LANES", "pool4_into", "pooled_ranges", "lightwaves_into", "rocket_into", "minirocket_into"]
+__all__ = ["available", "choose_engine", "ENGINES", "LANES", "pool4_into", "pooled_ranges", "lightwaves_into", "rocket_into", "minirocket_into", "cases_innermost"]
 
 #: Cases per vector block of the compiled loops (``LANES`` in ``pooling.c``).
 LANES = 8
@@ -66,15 +67,31 @@ def available() -> bool:
     return _library() is not None
 
 
-def choose_engine(engine: str, device: torch.device, *, native_ok: bool = True) -> str:
+def cases_innermost(x: torch.Tensor, pad: int) -> torch.Tensor:
+    """The layout every compiled loop reads: cases innermost, zero padded.
+
+    ``pad`` zeros before and after each channel's values (the largest kernel
+    reach), and zero cases up to a whole number of ``LANES`` blocks (callers
+    drop their features).
+
+    Shape:
+        x: ``(B, C, L)`` float32; returns ``(C, L + 2 * pad, ceil(B / LANES) * LANES)`` contiguous.
+    """
+    extra = -x.shape[0] % LANES
+    return F.pad(x.permute(1, 2, 0), (0, extra, pad, pad)).contiguous()
+
+
+def choose_engine(engine: str, device: torch.device, *, native_ok: bool = True, reference_ok: bool = True) -> str:
     """Resolve an estimator's ``engine`` parameter to ``"native"``, ``"torch"`` or ``"reference"``.
 
     ``"auto"`` is ``"native"`` on the CPU when the loops were built (and the
-    estimator has a native path, ``native_ok``), else ``"torch"``. An explicit
+    estimator has a native path, ``native_ok``), else ``"torch"``;
+    ``"reference"`` is accepted only where the estimator has one (``reference_ok``). An explicit
     ``"native"`` that cannot run raises ``ValueError`` saying why.
     """
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+    allowed = ENGINES if reference_ok else tuple(e for e in ENGINES if e != "reference")
+    if engine not in allowed:
+        raise ValueError(f"engine must be one of {allowed}, got {engine!r}")
     if engine == "auto":
         return "native" if native_ok and device.type == "cpu" and available() else "torch"
     if engine == "native":

@@ -115,9 +115,7 @@ class Rocket(BaseRandomKernelTransformer):
     def _fit(self, X: np.ndarray, y: object) -> None:
         if not isinstance(self.normalise, (bool, np.bool_)):
             raise ValueError(f"normalise must be True or False, got {self.normalise!r}")
-        if self.engine == "reference":
-            raise ValueError("engine must be one of ('auto', 'native', 'torch'), got 'reference'")
-        choose_engine(self.engine, self._device)
+        choose_engine(self.engine, self._device, reference_ok=False)
         rng = check_random_state(self.random_state)
         _, n_channels, n_timepoints = X.shape
         self.kernels_ = sample_rocket_kernels(n_timepoints, n_channels, self.n_kernels, rng)

@@ -213,8 +213,8 @@ def apply_rocket_native(X: np.ndarray, plan: NativeRocketPlan) -> np.ndarray:
     """
     n_cases, _, L = X.shape
     x = torch.as_tensor(X, dtype=torch.float32)
-    B = -(-n_cases // native.LANES) * native.LANES
-    xp = F.pad(x.permute(1, 2, 0), (0, B - n_cases, plan.pad, plan.pad)).contiguous()  # (C, L + 2 pad, B)
+    xp = native.cases_innermost(x, plan.pad)  # (C, L + 2 pad, B padded to LANES blocks)
+    B = xp.shape[2]
     out = torch.empty((B, 2 * plan.n_kernels), dtype=torch.float32)
     native.rocket_into(xp, L, plan.pad, plan.kernels, out)
     return out[:n_cases].numpy()
