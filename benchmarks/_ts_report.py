@@ -105,6 +105,10 @@ def summarize(rows: list[dict], lightwaves: list[dict]) -> list[dict]:
                          f"{sum(d >= -TARGETS['lightwaves_accuracy_points'] for d in diff)}/{len(diff)} datasets within",
              "met": mean(diff) >= -TARGETS["lightwaves_accuracy_points"]},
         ]  # fmt: skip
+        differing = [r["head_disagreements"] for r in lightwaves if r.get("head_disagreements") is not None]
+        if differing:  # inference is timed with the folded head, accuracy comes from scikit-learn's
+            lines.append({"target": "folded head (timed) gives the scikit-learn head's labels (LightWaveS and Rocket)",
+                          "measured": f"{sum(differing)} differing test labels", "met": sum(differing) == 0})
     return lines
 
 

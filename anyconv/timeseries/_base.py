@@ -47,9 +47,8 @@ def resolve_n_jobs(n_jobs: int | None) -> int:
         return 1
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
         raise ValueError(f"n_jobs must be a non-zero int or None, got {n_jobs!r}")
-    n_cpu = os.cpu_count() or 1
-    if n_jobs < 0:
-        return max(1, n_cpu + 1 + int(n_jobs))
+    if n_jobs < 0:  # (os.cpu_count is a system call: ask only when needed)
+        return max(1, (os.cpu_count() or 1) + 1 + int(n_jobs))
     return int(n_jobs)
 
 

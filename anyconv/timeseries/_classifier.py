@@ -2,7 +2,8 @@
 
 Pattern of the ROCKET papers: transform → (optional) ``StandardScaler`` →
 ``RidgeClassifierCV(alphas=np.logspace(-3, 3, 10))``; for large training sets
-(the papers: more than about 10 000 cases) a logistic regression instead.
+(the papers: more than about 10 000 cases) a logistic regression instead. Prediction
+applies scaler and linear model as one folded affine map (:class:`LinearHead`).
 
 Subclasses list all their parameters explicitly in ``__init__`` (no ``**kwargs``)
 and set ``_transformer_class``: the transformer is built from the classifier's parameters
@@ -29,6 +30,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from anyconv.timeseries._base import BaseRandomKernelTransformer
 from anyconv.timeseries._validation import check_collection
+from anyconv.timeseries.linear_head import LinearHead
 
 __all__ = ["RandomKernelClassifier", "LOGISTIC_THRESHOLD", "RIDGE_ALPHAS"]
 
@@ -49,6 +51,10 @@ class RandomKernelClassifier(ClassifierMixin, BaseEstimator):
         ``transformer_`` → scaler (if any) → linear model.
     estimator_ : str
         ``"ridge"`` or ``"logistic"`` (what ``estimator="auto"`` chose).
+    head_ : LinearHead
+        Scaler and linear model folded into one affine map: what ``predict`` and
+        ``decision_function`` apply to the features (same scores as ``pipeline_``
+        up to rounding, without two estimators' per-call validation).
 
     Shape:
         X: ``(n_cases, n_channels, n_timepoints)`` or ``(n_cases, n_timepoints)``;
@@ -121,6 +127,7 @@ class RandomKernelClassifier(ClassifierMixin, BaseEstimator):
         steps.append(("classify", linear))
         self.pipeline_ = Pipeline(steps).fit(Xv, y)
         self.transformer_ = self.pipeline_.named_steps["transform"]
+        self.head_ = LinearHead.fold(self.pipeline_[1:])
         self.n_features_in_ = self.transformer_.n_features_in_
         return self
 
@@ -131,12 +138,12 @@ class RandomKernelClassifier(ClassifierMixin, BaseEstimator):
     def predict(self, X: object) -> np.ndarray:
         """Predicted class labels, shape ``(n_cases,)``."""
         Xv = self._validated(X)  # first: NotFittedError before pipeline_ is looked up
-        return self.pipeline_.predict(Xv)
+        return self.head_.predict(self.transformer_.transform(Xv))
 
     def decision_function(self, X: object) -> np.ndarray:
         """Linear scores, shape ``(n_cases,)`` for 2 classes else ``(n_cases, n_classes)``."""
         Xv = self._validated(X)  # first: NotFittedError before pipeline_ is looked up
-        return self.pipeline_.decision_function(Xv)
+        return self.head_.decision_function(self.transformer_.transform(Xv))
 
     def __sklearn_tags__(self):  # noqa: D105
         tags = super().__sklearn_tags__()

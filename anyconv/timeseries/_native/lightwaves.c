@@ -52,34 +52,78 @@ typedef struct {
         (st).min_abs = VSELECT_F((st).min_abs < (a), (st).min_abs, (a));                           \
     } while (0)
 
-/* [ppv, max|s|, longest stretch / n, min|s|] of each case to dst[i*so + 0..3] */
+/* [ppv, max|s|, longest stretch / n, min|s|] of each case to dst[i*so + 0..3]
+ * (one vector division per ratio: the same IEEE quotient as per lane) */
 #define FEATURES_STORE(st, n, dst, so)                                                             \
     do {                                                                                           \
+        const v8f n_ = SPLAT((float)(n));                                                          \
+        const v8f ppv_ = __builtin_convertvector((st).count, v8f) / n_;                            \
+        const v8f lsp_ = __builtin_convertvector((st).best, v8f) / n_;                             \
         for (int i_ = 0; i_ < LANES; i_++) {                                                       \
             float *d_ = (dst) + i_ * (so);                                                         \
-            d_[0] = (float)(st).count[i_] / (float)(n);                                            \
+            d_[0] = ppv_[i_];                                                                      \
             d_[1] = (st).max_abs[i_];                                                              \
-            d_[2] = (float)(st).best[i_] / (float)(n);                                             \
+            d_[2] = lsp_[i_];                                                                      \
             d_[3] = (st).min_abs[i_];                                                              \
         }                                                                                          \
     } while (0)
 
-/* sum_j w_j * p[j * step] for LANES cases (taps in order, as the torch engine) */
-#define CONV9(p, step)                                                                             \
+/* w_j * p[j * step] for LANES cases */
+#define TAP(p, step, j)                                                                            \
     ({                                                                                             \
-        v8f x0_, x1_, x2_, x3_, x4_, x5_, x6_, x7_, x8_;                                           \
-        LOAD8(x0_, (p));                                                                           \
-        LOAD8(x1_, (p) + (step));                                                                  \
-        LOAD8(x2_, (p) + 2 * (step));                                                              \
-        LOAD8(x3_, (p) + 3 * (step));                                                              \
-        LOAD8(x4_, (p) + 4 * (step));                                                              \
-        LOAD8(x5_, (p) + 5 * (step));                                                              \
-        LOAD8(x6_, (p) + 6 * (step));                                                              \
-        LOAD8(x7_, (p) + 7 * (step));                                                              \
-        LOAD8(x8_, (p) + 8 * (step));                                                              \
-        w0 * x0_ + w1 * x1_ + w2 * x2_ + w3 * x3_ + w4 * x4_ + w5 * x5_ + w6 * x6_ + w7 * x7_ +    \
-            w8 * x8_;                                                                              \
+        v8f x_;                                                                                    \
+        LOAD8(x_, (p) + (j) * (step));                                                             \
+        w##j * x_;                                                                                 \
     })
+
+/* sum over taps j = 4 - M .. 4 + M of w_j * p[j * step], in tap order (as the torch engine).
+ * Taps with |j - 4| * dilation >= length read only padding zeros at every position, so a
+ * layer skips them: adding w * 0 first changes no sum (bar the sign of a zero, which no
+ * feature sees). */
+#define SUM_M4(p, step)                                                                            \
+    (TAP(p, step, 0) + TAP(p, step, 1) + TAP(p, step, 2) + TAP(p, step, 3) + TAP(p, step, 4) +     \
+     TAP(p, step, 5) + TAP(p, step, 6) + TAP(p, step, 7) + TAP(p, step, 8))
+#define SUM_M3(p, step)                                                                            \
+    (TAP(p, step, 1) + TAP(p, step, 2) + TAP(p, step, 3) + TAP(p, step, 4) + TAP(p, step, 5) +     \
+     TAP(p, step, 6) + TAP(p, step, 7))
+#define SUM_M2(p, step)                                                                            \
+    (TAP(p, step, 2) + TAP(p, step, 3) + TAP(p, step, 4) + TAP(p, step, 5) + TAP(p, step, 6))
+#define SUM_M1(p, step) (TAP(p, step, 3) + TAP(p, step, 4) + TAP(p, step, 5))
+#define SUM_M0(p, step) TAP(p, step, 4)
+
+/* Taps a layer of length n at dilation d needs on each side of the centre: min(4, (n - 1) / d). */
+static inline int reach(int64_t n, int64_t d)
+{
+    const int64_t m = (n - 1) / d;
+    return m < 4 ? (int)m : 4;
+}
+
+/* Layer 1 of one kernel, LANES cases: features into f1; |s| at even t into y (layer 2's input) */
+#define LAYER1(SUM)                                                                                \
+    for (int64_t t = 0; t < L; t++) {                                                              \
+        const v8f s = SUM(xc + t * n_cases, step);                                                 \
+        const v8f a = (v8f)((v8i)s & SPLAT_ABS_MASK);                                              \
+        FEATURES_ADD(f1, s, a);                                                                    \
+        if (keep && !(t & 1) && t / 2 < half)                                                      \
+            memcpy(y_data + (t / 2) * LANES, &a, sizeof a);                                        \
+    }
+
+/* Layer 2 of one kernel on y, LANES cases: features into f2 */
+#define LAYER2(SUM)                                                                                \
+    for (int64_t t = 0; t < half; t++) {                                                           \
+        const v8f s = SUM(y2 + t * LANES, ystep);                                                  \
+        const v8f a = (v8f)((v8i)s & SPLAT_ABS_MASK);                                              \
+        FEATURES_ADD(f2, s, a);                                                                    \
+    }
+
+#define DISPATCH_REACH(m, MACRO)                                                                   \
+    switch (m) {                                                                                   \
+    case 4: MACRO(SUM_M4); break;                                                                  \
+    case 3: MACRO(SUM_M3); break;                                                                  \
+    case 2: MACRO(SUM_M2); break;                                                                  \
+    case 1: MACRO(SUM_M1); break;                                                                  \
+    default: MACRO(SUM_M0); break;                                                                 \
+    }
 
 ANYCONV_CLONES
 int anyconv_lightwaves(const float *x, int64_t n_cases, int64_t n_timepoints, int64_t pad, int64_t sc,
@@ -97,44 +141,35 @@ int anyconv_lightwaves(const float *x, int64_t n_cases, int64_t n_timepoints, in
         max_d = dilation[k] > max_d ? dilation[k] : max_d;
     }
     const int64_t L = n_timepoints, half = L / 2;
-    /* |layer 1| at even times, "same" padded for layer 2: (half + 8 max_d) rows of LANES */
-    const size_t y_rows = (size_t)(half + 8 * max_d);
-    float *y = (float *)calloc(y_rows * LANES, sizeof(float));
+    /* layer 2's input, "same" padded for every dilation: rows [0, 4 max_d) and
+     * [4 max_d + half, 8 max_d + half) stay zero (calloc), rows in between are
+     * |layer 1| at even times of the kernel at hand */
+    const int64_t y_pad = 4 * max_d;
+    float *y = (float *)calloc((size_t)(half + 2 * y_pad) * LANES, sizeof(float));
     if (y == NULL)
         return -1;
+    float *const y_data = y + y_pad * LANES;
     for (int64_t k = 0; k < n_kernels; k++) {
         const int64_t d = dilation[k];
+        const int keep = second[k] && half >= 1;
+        const int m1 = reach(L, d), m2 = keep ? reach(half, d) : 0;
         const float *w = weight + 9 * k;
         const v8f w0 = SPLAT(w[0]), w1 = SPLAT(w[1]), w2 = SPLAT(w[2]), w3 = SPLAT(w[3]), w4 = SPLAT(w[4]);
         const v8f w5 = SPLAT(w[5]), w6 = SPLAT(w[6]), w7 = SPLAT(w[7]), w8 = SPLAT(w[8]);
+        /* layer 1: tap j reads x[t + (j - 4) d]; layer 2: tap j reads y[t + (j - 4) d] */
+        const int64_t step = d * n_cases, ystep = d * LANES;
+        const float *y2 = y_data - 4 * d * LANES;
         for (int64_t i0 = 0; i0 < n_cases; i0 += LANES) {
-            /* layer 1: tap j reads x[t + (j - 4) d] */
             const float *xc = x + channel[k] * sc + (pad - 4 * d) * n_cases + i0;
-            const int64_t step = d * n_cases;
-            float *yk = y + 4 * d * LANES; /* row t' of layer 2's input */
             features_t f1;
             FEATURES_INIT(f1);
-            for (int64_t t = 0; t < L; t++) {
-                const v8f s = CONV9(xc + t * n_cases, step);
-                const v8f a = (v8f)((v8i)s & SPLAT_ABS_MASK);
-                FEATURES_ADD(f1, s, a);
-                if (second[k] && !(t & 1) && t / 2 < half)
-                    memcpy(yk + (t / 2) * LANES, &a, sizeof a);
-            }
+            DISPATCH_REACH(m1, LAYER1)
             FEATURES_STORE(f1, L, out + i0 * so + 8 * k, so);
-            if (!second[k] || half < 1)
+            if (!keep)
                 continue;
-            /* layer 2 on y: zeros in rows [0, 4d) and [4d + half, half + 8d) */
-            memset(y, 0, sizeof(float) * (size_t)(4 * d) * LANES);
-            memset(y + (4 * d + half) * LANES, 0, sizeof(float) * (size_t)(4 * d) * LANES);
             features_t f2;
             FEATURES_INIT(f2);
-            const int64_t ystep = d * LANES;
-            for (int64_t t = 0; t < half; t++) {
-                const v8f s = CONV9(y + t * LANES, ystep);
-                const v8f a = (v8f)((v8i)s & SPLAT_ABS_MASK);
-                FEATURES_ADD(f2, s, a);
-            }
+            DISPATCH_REACH(m2, LAYER2)
             FEATURES_STORE(f2, half, out + i0 * so + 8 * k + 4, so);
         }
     }
