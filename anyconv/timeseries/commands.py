@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from anyconv.timeseries.native import ENGINES
+
 __all__ = ["add_parsers", "run_classify", "run_datasets", "METHODS"]
 
 _SCALARS = (int, float, str, bool, type(None))
@@ -52,6 +54,13 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     )
     classify.add_argument("--seed", type=int, default=0, metavar="N", help="random_state (default 0)")
     classify.add_argument("--n-jobs", type=int, default=1, metavar="N", help="threads (default 1)")
+    classify.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="auto",
+        help="how the kernels are applied: compiled loops (native), torch ops, the numpy "
+        "reference (MiniRocket family only); auto = native when built, else torch",
+    )
     classify.add_argument(
         "--equalize",
         choices=("pad", "truncate"),
@@ -88,11 +97,11 @@ def _classifier_class(method: str) -> type:
     return cls
 
 
-def _build_classifier(method: str, n_kernels: int | None, seed: int, n_jobs: int) -> Any:
+def _build_classifier(method: str, n_kernels: int | None, seed: int, n_jobs: int, engine: str = "auto") -> Any:
     cls = _classifier_class(method)
     accepted = cls().get_params()
     params: dict[str, Any] = {}
-    for key, value in (("random_state", seed), ("n_jobs", n_jobs)):
+    for key, value in (("random_state", seed), ("n_jobs", n_jobs), ("engine", engine)):
         if key in accepted:
             params[key] = value
     if n_kernels is not None:
@@ -156,7 +165,7 @@ def run_classify(args: argparse.Namespace) -> int:
 
     method = _resolve_method(args.method)
     dataset, (X_train, y_train), (X_test, y_test) = _load_split_data(args)
-    classifier = _build_classifier(method, args.n_kernels, args.seed, args.n_jobs)
+    classifier = _build_classifier(method, args.n_kernels, args.seed, args.n_jobs, args.engine)
 
     start = time.perf_counter()
     classifier.fit(X_train, y_train)
@@ -182,6 +191,7 @@ def run_classify(args: argparse.Namespace) -> int:
             "n_kernels": args.n_kernels,
             "seed": args.seed,
             "n_jobs": args.n_jobs,
+            "engine": args.engine,
             "equalize": args.equalize,
             "params": {k: v for k, v in classifier.get_params().items() if isinstance(v, _SCALARS)},
         },

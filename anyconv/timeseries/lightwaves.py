@@ -205,7 +205,7 @@ class LightWaveSClassifier(RandomKernelClassifier):
 
     Parameters
     ----------
-    n_features, n_candidates, max_cases, scale, n_workers, random_state, n_jobs, batch_size, device
+    n_features, n_candidates, max_cases, scale, n_workers, random_state, n_jobs, batch_size, device, engine
         As :class:`LightWaveS`.
     estimator : {"auto", "ridge", "logistic"}, default="auto"
         Linear model; ``"auto"`` is ridge up to 10 000 training cases, else logistic.
@@ -232,6 +232,7 @@ class LightWaveSClassifier(RandomKernelClassifier):
         n_jobs: int | None = 1,
         batch_size: int | None = None,
         device: str | torch.device = "cpu",
+        engine: str = "auto",
         estimator: str = "auto",
         class_weight: dict | str | None = None,
     ) -> None:
@@ -244,5 +245,6 @@ class LightWaveSClassifier(RandomKernelClassifier):
         self.n_jobs = n_jobs
         self.batch_size = batch_size
         self.device = device
+        self.engine = engine
         self.estimator = estimator
         self.class_weight = class_weight

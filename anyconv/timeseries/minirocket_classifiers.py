@@ -29,7 +29,7 @@ class MiniRocketClassifier(RandomKernelClassifier):
 
     Parameters
     ----------
-    n_kernels, max_dilations_per_kernel, n_jobs, random_state, batch_size, device :
+    n_kernels, max_dilations_per_kernel, n_jobs, random_state, batch_size, device, engine :
         Passed to :class:`~anyconv.timeseries.MiniRocket`.
     estimator : {"auto", "ridge", "logistic"}, default="auto"
     class_weight : dict, "balanced" or None, default=None
@@ -52,6 +52,7 @@ class MiniRocketClassifier(RandomKernelClassifier):
         random_state: int | np.random.RandomState | None = None,
         batch_size: int | None = None,
         device: str = "cpu",
+        engine: str = "auto",
     ) -> None:
         self.n_kernels = n_kernels
         self.max_dilations_per_kernel = max_dilations_per_kernel
@@ -61,6 +62,7 @@ class MiniRocketClassifier(RandomKernelClassifier):
         self.random_state = random_state
         self.batch_size = batch_size
         self.device = device
+        self.engine = engine
 
 
 class MultiRocketClassifier(RandomKernelClassifier):
@@ -69,7 +71,7 @@ class MultiRocketClassifier(RandomKernelClassifier):
     Parameters
     ----------
     n_kernels : int, default=6_250
-    max_dilations_per_kernel, estimator, class_weight, n_jobs, random_state, batch_size, device :
+    max_dilations_per_kernel, estimator, class_weight, n_jobs, random_state, batch_size, device, engine :
         As :class:`MiniRocketClassifier`.
 
     Shape:
@@ -90,6 +92,7 @@ class MultiRocketClassifier(RandomKernelClassifier):
         random_state: int | np.random.RandomState | None = None,
         batch_size: int | None = None,
         device: str = "cpu",
+        engine: str = "auto",
     ) -> None:
         self.n_kernels = n_kernels
         self.max_dilations_per_kernel = max_dilations_per_kernel
@@ -99,6 +102,7 @@ class MultiRocketClassifier(RandomKernelClassifier):
         self.random_state = random_state
         self.batch_size = batch_size
         self.device = device
+        self.engine = engine
 
 
 class HDCMiniRocketClassifier(RandomKernelClassifier):
@@ -108,7 +112,7 @@ class HDCMiniRocketClassifier(RandomKernelClassifier):
     ----------
     scale : float, default=1.0
         Time-encoding similarity scale (0 = MiniRocket).
-    n_kernels, max_dilations_per_kernel, estimator, class_weight, n_jobs, random_state, batch_size, device :
+    n_kernels, max_dilations_per_kernel, estimator, class_weight, n_jobs, random_state, batch_size, device, engine :
         As :class:`MiniRocketClassifier`.
 
     Shape:
@@ -130,6 +134,7 @@ class HDCMiniRocketClassifier(RandomKernelClassifier):
         random_state: int | np.random.RandomState | None = None,
         batch_size: int | None = None,
         device: str = "cpu",
+        engine: str = "auto",
     ) -> None:
         self.scale = scale
         self.n_kernels = n_kernels
@@ -140,3 +145,4 @@ class HDCMiniRocketClassifier(RandomKernelClassifier):
         self.random_state = random_state
         self.batch_size = batch_size
         self.device = device
+        self.engine = engine

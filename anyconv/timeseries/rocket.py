@@ -174,7 +174,7 @@ class RocketClassifier(RandomKernelClassifier):
 
     Parameters
     ----------
-    n_kernels, normalise, random_state, n_jobs, batch_size, device
+    n_kernels, normalise, random_state, n_jobs, batch_size, device, engine
         As :class:`Rocket`.
     estimator : {"auto", "ridge", "logistic"}, default="auto"
         Linear model; ``"auto"`` is ridge up to 10 000 training cases, else logistic.
@@ -202,6 +202,7 @@ class RocketClassifier(RandomKernelClassifier):
         n_jobs: int | None = 1,
         batch_size: int | None = None,
         device: str | torch.device = "cpu",
+        engine: str = "auto",
         estimator: str = "auto",
         class_weight: dict | str | None = None,
     ) -> None:
@@ -211,5 +212,6 @@ class RocketClassifier(RandomKernelClassifier):
         self.n_jobs = n_jobs
         self.batch_size = batch_size
         self.device = device
+        self.engine = engine
         self.estimator = estimator
         self.class_weight = class_weight

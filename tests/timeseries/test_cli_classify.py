@@ -9,6 +9,7 @@ import pytest
 
 from anyconv.cli import main
 from anyconv.data import load_ucr
+from anyconv.timeseries import native
 
 # small settings per method: (n_kernels or None for the method default)
 SMALL = {"minirocket": 84, "rocket": 100, "multirocket": 84, "hdc-minirocket": 84, "lightwaves": None}
@@ -58,6 +59,17 @@ def test_classify_from_train_and_test_files(tmp_path):
     assert result["accuracy"] == reference["accuracy"]
 
 
+@pytest.mark.parametrize(("method", "engines"), [("rocket", ("native", "torch")), ("minirocket", ("torch", "reference"))])
+def test_engine_flag_reaches_the_classifier(tmp_path, method, engines):
+    """Every engine applies the same kernels: same features up to rounding, so the same accuracy here."""
+    if "native" in engines and not native.available():
+        pytest.skip("compiled extension not built")
+    results = [_classify(tmp_path, method, "--dataset", "UnitTest", "--engine", e) for e in engines]
+    assert [r["config"]["engine"] for r in results] == list(engines)
+    assert [r["config"]["params"]["engine"] for r in results] == list(engines)
+    assert results[0]["accuracy"] == results[1]["accuracy"]
+
+
 def test_unequal_length_needs_equalize(tmp_path, capsys):
     with pytest.raises(SystemExit) as info:
         main(["classify", "--dataset", "PickupGestureWiimoteZ", "--method", "minirocket"])
@@ -76,6 +88,8 @@ def test_unequal_length_needs_equalize(tmp_path, capsys):
         (["--dataset", "UnitTest", "--train", "x.ts", "--test", "y.ts", "--method", "rocket"], "not both"),
         (["--dataset", "UnitTest", "--method", "rocket", "--n-kernels", "0"], "positive integer"),
         (["--train", "a.csv", "--test", "b.csv", "--method", "rocket"], "extension"),
+        (["--dataset", "UnitTest", "--method", "lightwaves", "--engine", "reference"], "engine must be one of"),
+        (["--dataset", "UnitTest", "--method", "hdc-minirocket", "--engine", "native"], "not implemented"),
     ],
 )
 def test_clean_errors(capsys, argv, message):
