@@ -8,6 +8,7 @@ their features go through the same head, the one aeon's ROCKET classifiers use:
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -62,7 +63,7 @@ INFERENCE_BUDGET_S = 0.25
 
 def run_once(
     transformer: Any, X_train: np.ndarray, y_train: np.ndarray, X_test: np.ndarray, y_test: np.ndarray,
-    *, repeat_inference: bool = False,
+    *, repeat_inference: bool = False, other_heads: dict[str, Callable[[int], Any]] | None = None,
 ) -> dict:
     """Fit, transform both splits, fit the head, predict; time each stage (seconds).
 
@@ -71,6 +72,10 @@ def run_once(
     one affine map (:class:`anyconv.timeseries.linear_head.LinearHead`, what our
     classifiers' ``predict`` applies); ``head_disagreements`` counts test cases where
     the two heads' labels differ (expected 0).
+
+    ``other_heads``: name -> factory of an unfitted head for ``n_cases`` training cases
+    (e.g. ``LightWaveSClassifier().make_head``), fitted on the same features after the
+    timed stages; its test accuracy goes to ``accuracy_<name>`` (not timed).
 
     ``repeat_inference``: time inference again, best of up to
     ``INFERENCE_MAX_CALLS`` calls within ``INFERENCE_BUDGET_S`` (steady state only;
@@ -101,7 +106,9 @@ def run_once(
         folded.predict(transformer.transform(X_test))
         took = time.perf_counter() - s0
         inference, spent, calls = min(inference, took), spent + took, calls + 1
-    return {
+    other = {f"accuracy_{name}": float(np.mean(factory(len(y_train)).fit(F_train, y_train).predict(F_test) == y_test))
+             for name, factory in (other_heads or {}).items()}  # fmt: skip
+    return other | {
         "fit": t1 - t0,
         "transform_train": t2 - t1,
         "transform_test": t3 - t2,

@@ -100,11 +100,21 @@ def summarize(rows: list[dict], lightwaves: list[dict]) -> list[dict]:
              "met": min(inf) >= TARGETS["lightwaves_inference_ratio"]},
             {"target": f"LightWaveS features <= {100 * TARGETS['lightwaves_feature_fraction']:.1f}% of Rocket's",
              "measured": f"max {100 * max(frac):.2f}%", "met": max(frac) <= TARGETS["lightwaves_feature_fraction"]},
-            {"target": f"LightWaveS accuracy within {TARGETS['lightwaves_accuracy_points']} points of our Rocket",
-             "measured": f"mean {mean(diff):+.2f}, worst {min(diff):+.2f} points; "
-                         f"{sum(d >= -TARGETS['lightwaves_accuracy_points'] for d in diff)}/{len(diff)} datasets within",
-             "met": mean(diff) >= -TARGETS["lightwaves_accuracy_points"]},
         ]  # fmt: skip
+        # accuracy: LightWaveSClassifier's head (the reference's normalize=True ridge) vs
+        # RocketClassifier's (= the shared head); the shared head for both is informational
+        points = TARGETS["lightwaves_accuracy_points"]
+        own = [r["acc_diff_classifier_points"] for r in lightwaves if r.get("acc_diff_classifier_points") is not None]
+        for label, values, judged in (("LightWaveSClassifier vs RocketClassifier heads", own, True),
+                                      ("shared head for both", diff, not own)):
+            if values:
+                lines.append({
+                    "target": f"LightWaveS mean accuracy within {points} points of our Rocket ({label})"
+                              + ("" if judged else ", no target"),
+                    "measured": f"mean {mean(values):+.2f}, worst {min(values):+.2f} points; "
+                                f"{sum(d >= -points for d in values)}/{len(values)} datasets within",
+                    "met": mean(values) >= -points if judged else None,
+                })  # fmt: skip
         differing = [r["head_disagreements"] for r in lightwaves if r.get("head_disagreements") is not None]
         if differing:  # inference is timed with the folded head, accuracy comes from scikit-learn's
             lines.append({"target": "folded head (timed) gives the scikit-learn head's labels (LightWaveS and Rocket)",

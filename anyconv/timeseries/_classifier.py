@@ -62,6 +62,11 @@ class RandomKernelClassifier(ClassifierMixin, BaseEstimator):
     """
 
     _scaling: ClassVar[Literal["none", "variance", "standard"]] = "variance"
+    #: Multiply the ridge penalties by the number of training cases: the references'
+    #: ``RidgeClassifierCV(..., normalize=True)`` (columns divided by their L2 norm,
+    #: std * sqrt(n)) is ``StandardScaler`` + ridge with ``alpha * n_samples``
+    #: (scikit-learn's note on removing ``normalize``).
+    _alphas_per_case: ClassVar[bool] = False
     _min_timepoints: ClassVar[int] = 1
 
     _transformer_class: ClassVar[type[BaseRandomKernelTransformer]]
@@ -79,8 +84,18 @@ class RandomKernelClassifier(ClassifierMixin, BaseEstimator):
         if choice == "auto":
             choice = "logistic" if n_cases > LOGISTIC_THRESHOLD else "ridge"
         if choice == "ridge":
-            return choice, RidgeClassifierCV(alphas=RIDGE_ALPHAS, class_weight=self.class_weight)
+            alphas = RIDGE_ALPHAS * n_cases if self._alphas_per_case else RIDGE_ALPHAS
+            return choice, RidgeClassifierCV(alphas=alphas, class_weight=self.class_weight)
         return choice, LogisticRegression(max_iter=1000, class_weight=self.class_weight)
+
+    def make_head(self, n_cases: int) -> Pipeline:
+        """The unfitted scaler (if any) and linear model that ``fit`` puts after the transform
+        for ``n_cases`` training cases (also for features computed elsewhere)."""
+        steps: list[tuple[str, BaseEstimator]] = []
+        if self._scaling != "none":
+            steps.append(("scale", StandardScaler(with_mean=self._scaling == "standard")))
+        steps.append(("classify", self._make_linear(n_cases)[1]))
+        return Pipeline(steps)
 
     def fit(self, X: object, y: object) -> "RandomKernelClassifier":
         """Fit transformer, scaler and linear classifier.
@@ -120,12 +135,9 @@ class RandomKernelClassifier(ClassifierMixin, BaseEstimator):
                 f"y has {y.shape[0]} labels but X has {Xv.shape[0]} cases"
             )
         self.classes_ = classes
-        self.estimator_, linear = self._make_linear(Xv.shape[0])
-        steps: list[tuple[str, object]] = [("transform", self._make_transformer())]
-        if self._scaling != "none":
-            steps.append(("scale", StandardScaler(with_mean=self._scaling == "standard")))
-        steps.append(("classify", linear))
-        self.pipeline_ = Pipeline(steps).fit(Xv, y)
+        self.estimator_, _ = self._make_linear(Xv.shape[0])
+        self.pipeline_ = Pipeline([("transform", self._make_transformer()), *self.make_head(Xv.shape[0]).steps])
+        self.pipeline_.fit(Xv, y)
         self.transformer_ = self.pipeline_.named_steps["transform"]
         self.head_ = LinearHead.fold(self.pipeline_[1:])
         self.n_features_in_ = self.transformer_.n_features_in_

@@ -200,8 +200,10 @@ class LightWaveS(BaseRandomKernelTransformer):
 class LightWaveSClassifier(RandomKernelClassifier):
     """LightWaveS transform, ``StandardScaler``, then ``RidgeClassifierCV``.
 
-    The reference fits ``RidgeClassifierCV(alphas=logspace(-3, 3, 10), normalize=True)``;
-    standardising the features first is the scikit-learn >= 1.2 equivalent.
+    The reference fits ``RidgeClassifierCV(alphas=logspace(-3, 3, 10), normalize=True)``
+    (removed in scikit-learn 1.2); its equivalent, used here, standardises the features
+    and multiplies the penalties by the number of training cases (``normalize`` divided
+    each centred column by its L2 norm, ``std * sqrt(n_cases)``).
 
     Parameters
     ----------
@@ -218,6 +220,7 @@ class LightWaveSClassifier(RandomKernelClassifier):
     """
 
     _scaling: ClassVar[str] = "standard"
+    _alphas_per_case: ClassVar[bool] = True
     _min_timepoints: ClassVar[int] = 2
     _transformer_class: ClassVar[type[LightWaveS]] = LightWaveS
 

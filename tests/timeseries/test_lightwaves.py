@@ -169,3 +169,24 @@ def test_learns_arrowhead():
     acc = LightWaveSClassifier(n_features=100, random_state=0).fit(X, y).score(Xt, yt)
     # measured 0.81 (selection is deterministic for <= 1500 cases); chance about 0.4
     assert acc >= 0.74
+
+
+def test_head_is_the_references_normalize_true_ridge():
+    """``normalize=True`` (columns centred and divided by their L2 norm) with penalty ``a`` equals
+    ``StandardScaler`` + ridge with ``a * n_cases``; the classifier's grid is scaled so."""
+    from sklearn.linear_model import Ridge
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.RandomState(0)
+    F, target = rng.randn(40, 12) * rng.uniform(0.1, 10, 12) + 3, rng.randn(40)
+    centred = F - F.mean(axis=0)
+    normalized = centred / np.linalg.norm(centred, axis=0)  # what normalize=True did
+    old = Ridge(alpha=2.0).fit(normalized, target).predict(normalized)
+    new = Ridge(alpha=2.0 * 40).fit(StandardScaler().fit_transform(F), target).predict(StandardScaler().fit_transform(F))
+    np.testing.assert_allclose(new, old, rtol=1e-10, atol=1e-10)
+
+    y = np.arange(30) % 2
+    X = rng.randn(30, 1, 32) + y[:, None, None]
+    clf = LightWaveSClassifier(n_features=20, random_state=0).fit(X, y)
+    np.testing.assert_allclose(clf.pipeline_[-1].alphas, np.logspace(-3, 3, 10) * 30)
+    assert type(clf.pipeline_[1]).__name__ == "StandardScaler" and clf.pipeline_[1].with_mean
