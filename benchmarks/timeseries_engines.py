@@ -21,10 +21,13 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from anyconv.data import load_ucr  # noqa: E402
-from anyconv.timeseries import LightWaveS, MiniRocket, MultiRocket, Rocket, native  # noqa: E402
+from anyconv.timeseries import HDCMiniRocket, LightWaveS, MiniRocket, MultiRocket, Rocket, native  # noqa: E402
 
 DATASETS = ["GunPoint", "ItalyPowerDemand", "OSULeaf", "BasicMotions", "ACSF1"]
-TRANSFORMERS = {"Rocket": Rocket, "MiniRocket": MiniRocket, "MultiRocket": MultiRocket, "LightWaveS": LightWaveS}
+TRANSFORMERS = {
+    "Rocket": Rocket, "MiniRocket": MiniRocket, "MultiRocket": MultiRocket, "HDCMiniRocket": HDCMiniRocket,
+    "LightWaveS": LightWaveS,
+}  # fmt: skip
 
 
 def best_transform_time(est, X: np.ndarray, repeats: int) -> float:
@@ -47,7 +50,7 @@ def main() -> None:
     if not native.available():
         sys.exit("the compiled loops were not built (no C compiler at install time): nothing to compare")
     torch.set_num_threads(args.threads)
-    print(f"{'dataset':18s} {'transformer':12s} {'torch s':>8s} {'native s':>9s} {'torch/native':>12s} {'max |diff|':>10s}")
+    print(f"{'dataset':18s} {'transformer':13s} {'torch s':>8s} {'native s':>9s} {'torch/native':>12s} {'max |diff|':>10s}")
     for name in args.names:
         (X_train, y_train), (X_test, _) = load_ucr(name, "train"), load_ucr(name, "test")
         for label, cls in TRANSFORMERS.items():
@@ -57,7 +60,7 @@ def main() -> None:
             est.set_params(engine="native")
             t_native = best_transform_time(est, X_test, args.repeats)
             diff = float(np.abs(est.transform(X_test) - a).max())
-            print(f"{name:18s} {label:12s} {t_torch:8.4f} {t_native:9.4f} {t_torch / t_native:12.2f} {diff:10.2e}", flush=True)
+            print(f"{name:18s} {label:13s} {t_torch:8.4f} {t_native:9.4f} {t_torch / t_native:12.2f} {diff:10.2e}", flush=True)
 
 
 if __name__ == "__main__":

@@ -37,10 +37,31 @@ import numpy as np
 import torch
 
 from anyconv.timeseries.minirocket import MiniRocket
-from anyconv.timeseries.minirocket_engine import MiniRocketPlan, N_KERNELS, iter_parity_groups
+from anyconv.timeseries.minirocket_engine import MiniRocketPlan, N_KERNELS, iter_parity_groups, ppv_transform_fused
+from anyconv.timeseries.minirocket_kernels import MiniRocketBank
 from anyconv.timeseries.minirocket_reference import reference_hdc_minirocket
 
-__all__ = ["HDCMiniRocket", "hdc_transform"]
+__all__ = ["HDCMiniRocket", "hdc_transform", "hdc_rotations"]
+
+
+def hdc_rotations(bank: MiniRocketBank, phases: np.ndarray, scale: float, n_timepoints: int) -> torch.Tensor:
+    """Per feature, the rotation the native loop walks its timestamp code with.
+
+    Feature ``i`` codes position ``t`` as ``cos(w_i t) + sin(w_i t)`` with
+    ``w_i = phases[i] * scale / (L - 1)`` (i.e. ``phi_i * s * tau``, ``tau = t / (L - 1)``);
+    its pooling starts at ``lo`` = 0, or ``4 d`` where the reference pools the
+    unpadded centre (odd dilation index + kernel index).
+
+    Shape:
+        phases: ``(n_features,)`` in bank order; returns ``(n_features, 4)`` float64
+        ``[cos(w lo), sin(w lo), cos(w), sin(w)]``.
+    """
+    lo = np.concatenate([  # first pooled position of each feature, bank order (dilation, kernel, bias)
+        np.repeat(np.where((j + np.arange(N_KERNELS)) % 2 == 1, 4 * int(d), 0), int(nf))
+        for j, (d, nf) in enumerate(zip(bank.dilations, bank.n_features_per_dilation))
+    ])
+    w = np.asarray(phases, dtype=np.float64) * float(scale) / max(n_timepoints - 1, 1)
+    return torch.as_tensor(np.stack([np.cos(w * lo), np.sin(w * lo), np.cos(w), np.sin(w)], axis=1))
 
 
 def hdc_transform(x: torch.Tensor, plan: MiniRocketPlan, phases: torch.Tensor, scale: float) -> torch.Tensor:
@@ -75,9 +96,12 @@ class HDCMiniRocket(MiniRocket):
         gives exactly the MiniRocket features.
     n_kernels, max_dilations_per_kernel, n_jobs, random_state, batch_size, device :
         As :class:`~anyconv.timeseries.MiniRocket`.
-    engine : {"auto", "torch", "reference"}, default="auto"
-        ``"auto"`` and ``"torch"``: the torch engine (there is no native pooling
-        loop for the time encoding yet); ``"reference"``: numpy loops.
+    engine : {"auto", "native", "torch", "reference"}, default="auto"
+        ``"native"``: MiniRocket's compiled loop with the time-coded pooling
+        (:func:`~anyconv.timeseries.native.minirocket_into` with rotations; CPU);
+        ``"torch"``: torch ops (CPU or CUDA); ``"auto"``: ``"native"`` when it can
+        run, else ``"torch"``; ``"reference"``: numpy loops. Same features up to
+        float32 rounding.
 
     Attributes
     ----------
@@ -92,9 +116,7 @@ class HDCMiniRocket(MiniRocket):
     """
 
     _min_timepoints: ClassVar[int] = 9
-    _has_native_engine: ClassVar[bool] = False  # "auto" means "torch"
-    _batch_elements: ClassVar[int] = 1 << 24
-    _case_multiple: ClassVar[int] = 1
+    _has_native_engine: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -105,7 +127,7 @@ class HDCMiniRocket(MiniRocket):
         random_state: int | np.random.RandomState | None = None,
         batch_size: int | None = None,
         device: str = "cpu",
-        engine: Literal["auto", "torch", "reference"] = "auto",
+        engine: Literal["auto", "native", "torch", "reference"] = "auto",
     ) -> None:
         self.scale = scale
         super().__init__(
@@ -126,12 +148,47 @@ class HDCMiniRocket(MiniRocket):
         rng = self._rng_after_bank
         self.phases_ = rng.uniform(-np.pi, np.pi, self.n_features_out_)
 
+    # batching: the native loop's working set is MiniRocket's; the torch engine's
+    # largest tensors are three (B, 42, nf, n) ones per parity group
+    @property
+    def _batch_elements(self) -> int:  # type: ignore[override]
+        return MiniRocket._batch_elements if self._engine() == "native" else 1 << 24
+
+    @property
+    def _case_multiple(self) -> int:  # type: ignore[override]
+        return MiniRocket._case_multiple if self._engine() == "native" else 1
+
     def _elements_per_case(self, n_timepoints: int) -> int:
+        if self._engine() == "native":
+            return super()._elements_per_case(n_timepoints)
         return 3 * N_KERNELS * int(self.bank_.n_features_per_dilation.max()) * n_timepoints
 
+    def _rotations(self, n_timepoints: int) -> torch.Tensor:
+        """:func:`hdc_rotations` of the fitted bank (cached per scale and length)."""
+        key = (float(self.scale), n_timepoints)
+        cached = getattr(self, "_rotations_cache", None)
+        if cached is None or cached[0] != key or cached[1] is not self.bank_:
+            self._rotations_cache = (key, self.bank_, hdc_rotations(self.bank_, self.phases_, *key))
+        return self._rotations_cache[2]
+
+    def _before_transform(self) -> None:
+        super()._before_transform()
+        if self._engine() == "native":
+            self._rotations(self.n_timepoints_)  # once, before batches may run in threads
+
+    def __getstate__(self) -> dict:
+        state = super().__getstate__()
+        state.pop("_rotations_cache", None)
+        return state
+
     def _transform(self, X: np.ndarray) -> np.ndarray:
-        if self.engine == "reference":
+        engine = self._engine()
+        if engine == "reference":
             return reference_hdc_minirocket(X, self.bank_, self.phases_, float(self.scale)).astype(np.float32)
+        if engine == "native":
+            x = torch.as_tensor(X, dtype=torch.float32)
+            plan = self._plan(engine)
+            return ppv_transform_fused(x, plan, self.bank_.left_tap_shift, self._rotations(X.shape[2])).numpy()
         plan = self._plan("torch")
         x = torch.as_tensor(X, dtype=torch.float32).to(self._device)
         phases = torch.as_tensor(self.phases_, dtype=torch.float64, device=self._device)

@@ -349,13 +349,17 @@ def fused_bank(bank: MiniRocketBank) -> dict[str, torch.Tensor]:
     }  # fmt: skip
 
 
-def ppv_transform_fused(x: torch.Tensor, bank: dict[str, torch.Tensor], shift: int = 0) -> torch.Tensor:
+def ppv_transform_fused(
+    x: torch.Tensor, bank: dict[str, torch.Tensor], shift: int = 0, rotations: torch.Tensor | None = None
+) -> torch.Tensor:
     """MiniRocket features with the compiled loop doing the convolutions too.
 
     The batch is laid out ``(C, L + 2 pad, B)`` once (cases innermost, zero
     padded in time for the largest dilation, zero cases up to whole vector
     blocks); one call computes every kernel's output row the way the reference
     does and its PPV while the row is in L1 (no GEMM, no output tensor).
+    With ``rotations`` (:func:`anyconv.timeseries.hdc_minirocket.hdc_rotations`)
+    the features are HDC-MiniRocket's time-coded PPVs instead.
 
     Shape:
         x: ``(B, C, L)`` float32 on the CPU; returns ``(B, 84 * sum(nf))`` float32.
@@ -364,5 +368,5 @@ def ppv_transform_fused(x: torch.Tensor, bank: dict[str, torch.Tensor], shift: i
     pad = 4 * int(bank["dilations"].max()) + shift
     xp = native.cases_innermost(x, pad)  # (C, L + 2 pad, B padded to LANES blocks)
     out = torch.empty((xp.shape[2], N_KERNELS * int(bank["nf"].sum())), dtype=torch.float32)
-    native.minirocket_into(xp, L, pad, bank, shift, out)
+    native.minirocket_into(xp, L, pad, bank, shift, out, rotations)
     return out[:n_cases]

@@ -6,7 +6,9 @@ The C files in ``anyconv/timeseries/_native/`` are built into the extension
 
 * ``minirocket.c`` computes MiniRocket's kernel outputs the way the reference
   does (``-sum`` of the nine taps plus three times the taps of weight 2) and
-  their PPV while each output row is in L1 (:func:`minirocket_into`);
+  their PPV while each output row is in L1 (:func:`minirocket_into`), or
+  HDC-MiniRocket's time-coded PPV (each position weighted by the feature's
+  timestamp code, tabulated once per dilation);
 * ``pooling.c`` fuses "compare with each bias and accumulate" into one pass
   over MultiRocket's convolution outputs for its four pooling operators, where
   torch ops need a 0/1 tensor per bias written and read back (:func:`pool4_into`);
@@ -57,7 +59,7 @@ def _library() -> ctypes.CDLL | None:
     lib.anyconv_lightwaves.restype = ctypes.c_int
     lib.anyconv_rocket.argtypes = [ptr, i64, i64, i64, i64, i64, i64, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, ptr, i64]
     lib.anyconv_rocket.restype = ctypes.c_int
-    lib.anyconv_minirocket.argtypes = [ptr, i64, i64, i64, i64, i64, i64, ptr, ptr, ptr, ptr, ptr, i64, ptr, i64]
+    lib.anyconv_minirocket.argtypes = [ptr, i64, i64, i64, i64, i64, i64, ptr, ptr, ptr, ptr, ptr, i64, ptr, ptr, i64]
     lib.anyconv_minirocket.restype = ctypes.c_int
     return lib
 
@@ -270,8 +272,14 @@ def rocket_into(x: torch.Tensor, n_timepoints: int, pad: int, kernels: dict[str,
         )
 
 
-def minirocket_into(x: torch.Tensor, n_timepoints: int, pad: int, bank: dict[str, torch.Tensor], shift: int, out: torch.Tensor) -> None:
+def minirocket_into(
+    x: torch.Tensor, n_timepoints: int, pad: int, bank: dict[str, torch.Tensor], shift: int, out: torch.Tensor,
+    rotations: torch.Tensor | None = None,
+) -> None:
     """MiniRocket PPV features of every case, into ``out`` (convolutions included).
+
+    With ``rotations``, HDC-MiniRocket features instead: each PPV's positions are
+    weighted by the feature's timestamp code ``cos(w t) + sin(w t)``.
 
     Parameters
     ----------
@@ -286,10 +294,14 @@ def minirocket_into(x: torch.Tensor, n_timepoints: int, pad: int, bank: dict[str
         The bank's ``left_tap_shift``.
     out : torch.Tensor
         float32, features in the bank's order.
+    rotations : torch.Tensor or None
+        float64 per feature (bank order): ``[cos(w lo), sin(w lo), cos(w), sin(w)]``,
+        ``lo`` the first pooled position (0, or ``4 d`` for the unpadded centre),
+        ``w`` the code's frequency per position; ``None``: plain PPV.
 
     Shape:
         x: ``(C, n_timepoints + 2 * pad, B)`` contiguous, ``B % LANES == 0``;
-        out: ``(B, 84 * sum(nf))``.
+        out: ``(B, 84 * sum(nf))``; rotations: ``(84 * sum(nf), 4)``.
     """
     C, Lp, B = x.shape
     if x.dtype != torch.float32 or x.device.type != "cpu" or not x.is_contiguous() or B % LANES:
@@ -311,9 +323,14 @@ def minirocket_into(x: torch.Tensor, n_timepoints: int, pad: int, bank: dict[str
         raise ValueError(f"bank['biases'] must hold 84 * sum(nf) = {n_features} values, got {bank['biases'].shape[0]}")
     if out.dtype != torch.float32 or tuple(out.shape) != (B, n_features) or out.stride(1) != 1:
         raise ValueError(f"out must be float32 ({B}, {n_features}) with unit column stride, got {out.dtype} {tuple(out.shape)}")
+    if rotations is not None and (
+        rotations.dtype != torch.float64 or tuple(rotations.shape) != (n_features, 4) or not rotations.is_contiguous()
+    ):
+        raise ValueError(f"rotations must be contiguous float64 ({n_features}, 4), got {rotations.dtype} {tuple(rotations.shape)}")
     status = _library().anyconv_minirocket(
         x.data_ptr(), B, n_timepoints, pad, Lp * B, C, n_dil, bank["dilations"].data_ptr(), bank["nf"].data_ptr(),
-        bank["biases"].data_ptr(), bank["per_comb"].data_ptr(), ch.data_ptr(), shift, out.data_ptr(), out.stride(0),
+        bank["biases"].data_ptr(), bank["per_comb"].data_ptr(), ch.data_ptr(), shift,
+        None if rotations is None else rotations.data_ptr(), out.data_ptr(), out.stride(0),
     )
     if status == -1:
         raise MemoryError("anyconv native MiniRocket: could not allocate its per-block buffers")

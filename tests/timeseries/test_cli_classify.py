@@ -89,7 +89,7 @@ def test_unequal_length_needs_equalize(tmp_path, capsys):
         (["--dataset", "UnitTest", "--method", "rocket", "--n-kernels", "0"], "positive integer"),
         (["--train", "a.csv", "--test", "b.csv", "--method", "rocket"], "extension"),
         (["--dataset", "UnitTest", "--method", "lightwaves", "--engine", "reference"], "engine must be one of"),
-        (["--dataset", "UnitTest", "--method", "hdc-minirocket", "--engine", "native"], "not implemented"),
+        (["--dataset", "UnitTest", "--method", "rocket", "--engine", "reference"], "engine must be one of"),
     ],
 )
 def test_clean_errors(capsys, argv, message):

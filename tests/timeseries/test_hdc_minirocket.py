@@ -7,7 +7,7 @@ import pickle
 import numpy as np
 import pytest
 
-from anyconv.timeseries import HDCMiniRocket, HDCMiniRocketClassifier, MiniRocket
+from anyconv.timeseries import HDCMiniRocket, HDCMiniRocketClassifier, MiniRocket, native
 
 
 def _series(n_cases: int, n_channels: int, length: int, seed: int = 0) -> np.ndarray:
@@ -15,20 +15,29 @@ def _series(n_cases: int, n_channels: int, length: int, seed: int = 0) -> np.nda
     return np.cumsum(rng.randn(n_cases, n_channels, length), axis=-1)
 
 
+ENGINES = [
+    "torch",
+    pytest.param("native", marks=pytest.mark.skipif(not native.available(), reason="compiled extension not built")),
+]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("n_channels", [1, 2])
-def test_scale_zero_equals_minirocket(n_channels: int) -> None:
+def test_scale_zero_equals_minirocket(n_channels: int, engine: str) -> None:
     X = _series(6, n_channels, 50)
-    # the same torch engine: identical float32 outputs, so identical counts
-    a = MiniRocket(n_kernels=500, random_state=5, engine="torch").fit_transform(X)
-    b = HDCMiniRocket(scale=0, n_kernels=500, random_state=5).fit_transform(X)
+    # the same engine: identical float32 outputs, so identical counts
+    a = MiniRocket(n_kernels=500, random_state=5, engine=engine).fit_transform(X)
+    b = HDCMiniRocket(scale=0, n_kernels=500, random_state=5, engine=engine).fit_transform(X)
     np.testing.assert_array_equal(a, b)
 
 
-def test_torch_engine_equals_reference() -> None:
-    X = _series(4, 1, 40)
-    m = HDCMiniRocket(scale=3.0, n_kernels=168, random_state=0).fit(X)
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(("n_cases", "n_channels", "length", "scale"), [(4, 1, 40, 3.0), (11, 2, 37, 1.5), (9, 1, 120, 8.0)])
+def test_engine_equals_reference(engine: str, n_cases: int, n_channels: int, length: int, scale: float) -> None:
+    X = _series(n_cases, n_channels, length, seed=length)
+    m = HDCMiniRocket(scale=scale, n_kernels=168, random_state=0, engine=engine).fit(X)
     fast = m.transform(X)
-    slow = m.set_params(engine="reference").transform(X)
+    slow = m.set_params(engine="reference").transform(X)  # float64 numpy loops
     np.testing.assert_allclose(fast, slow, atol=1e-5)
 
 

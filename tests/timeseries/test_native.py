@@ -120,6 +120,16 @@ def test_fused_minirocket_argument_errors() -> None:
         native.minirocket_into(xp, 30, pad, {**bank, "biases": bank["biases"][:10]}, 0, out)
     with pytest.raises(ValueError, match="out of range for the native loop"):
         native.minirocket_into(xp, 30, pad, bank, pad, out)  # shift pushes taps past the padding
+    xp[:, pad : pad + 30] = torch.randn(2, 30, 8)
+    native.minirocket_into(xp, 30, pad, bank, 0, out)
+    ppv = out.clone()
+    rotations = torch.tensor([[1.0, 0.0, 1.0, 0.0]] * 84, dtype=torch.float64)  # w = 0: every code is 1
+    native.minirocket_into(xp, 30, pad, bank, 0, out, rotations)
+    torch.testing.assert_close(out, ppv, rtol=0, atol=0)  # HDC at w = 0 is the PPV
+    with pytest.raises(ValueError, match=r"rotations must be contiguous float64 \(84, 4\)"):
+        native.minirocket_into(xp, 30, pad, bank, 0, out, rotations.float())
+    with pytest.raises(ValueError, match=r"rotations must be contiguous float64 \(84, 4\)"):
+        native.minirocket_into(xp, 30, pad, bank, 0, out, rotations[:10])
 
 
 def test_engine_choice_and_errors(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -19,6 +19,14 @@
  * count per_comb and ids in channel_indices (concatenated).
  * Output: feature f of kernel k at dilation j for case i at
  * out[i*so + 84 * (nf[0] + ... + nf[j-1]) + k * nf[j] + f].
+ *
+ * HDC-MiniRocket (`rot` not NULL): instead of the PPV mean_t 1[C_t > b], each
+ * feature is mean_t 1[C_t > b] * P(t) with the timestamp code
+ * P(t) = cos(w t) + sin(w t) of its own frequency w. The code follows the
+ * pooled positions by rotating (cos w t, sin w t) one step per position in
+ * double precision; rot holds, per feature in output order, the rotation's
+ * start (cos w lo, sin w lo) and step (cos w, sin w). At w = 0 every code is 1
+ * and the feature is exactly the PPV.
  * Returns 0, -1 when out of memory, -2 on a bad layout.
  */
 #include <stdlib.h>
@@ -78,11 +86,67 @@ static inline void ppv_row(const float *row, int64_t lo, int64_t hi, const float
     }
 }
 
+/* Timestamp codes of n features: code[f * L + t] = cos(w t) + sin(w t) for t in [lo, hi),
+ * rotating (cos w t, sin w t) by (cos w, sin w) per position in double precision, four
+ * features side by side (independent rotations: no waiting on one chain) */
+static void hdc_codes(const double *rot, int64_t n, int64_t L, int64_t lo, int64_t hi, float *code)
+{
+    for (int64_t f0 = 0; f0 < n; f0 += 4) {
+        const int g = n - f0 < 4 ? (int)(n - f0) : 4;
+        double cr[4] = {0}, ci[4] = {0}, cs[4] = {1, 1, 1, 1}, sn[4] = {0};
+        for (int q = 0; q < g; q++) {
+            const double *r = rot + 4 * (f0 + q);
+            cr[q] = r[0], ci[q] = r[1], cs[q] = r[2], sn[q] = r[3];
+        }
+        for (int64_t t = lo; t < hi; t++)
+            for (int q = 0; q < 4; q++) {
+                if (q < g)
+                    code[(f0 + q) * L + t] = (float)(cr[q] + ci[q]);
+                const double r = cr[q] * cs[q] - ci[q] * sn[q];
+                ci[q] = ci[q] * cs[q] + cr[q] * sn[q];
+                cr[q] = r;
+            }
+    }
+}
+
+/* HDC-MiniRocket features of G consecutive biases (G <= 4): time-coded means */
+static inline __attribute__((always_inline)) void hdc_group(const float *row, int64_t lo, int64_t hi,
+                                                             const float *bias, const float *code, int64_t L,
+                                                             int G, float *dst, int64_t so)
+{
+    v8f b[4], acc[4];
+    for (int q = 0; q < G; q++) {
+        b[q] = SPLAT(bias[q]);
+        acc[q] = SPLAT(0.0f);
+    }
+    for (int64_t t = lo; t < hi; t++) {
+        v8f v;
+        LOAD8(v, row + t * LANES);
+        for (int q = 0; q < G; q++) /* code where C_t > b, else 0 */
+            acc[q] += (v8f)((v8i)(v > b[q]) & (v8i)SPLAT(code[q * L + t]));
+    }
+    const float n = (float)(hi - lo);
+    for (int q = 0; q < G; q++)
+        for (int i = 0; i < LANES; i++)
+            dst[i * so + q] = acc[q][i] / n;
+}
+
+/* HDC-MiniRocket features of one output row against nf biases (see the top) */
+static inline void hdc_row(const float *row, int64_t lo, int64_t hi, const float *bias, int64_t nf,
+                           const float *code, int64_t L, float *dst, int64_t so)
+{
+    int64_t f = 0;
+    for (; f + 4 <= nf; f += 4) /* four biases per pass: one load of the row */
+        hdc_group(row, lo, hi, bias + f, code + f * L, L, 4, dst + f, so);
+    for (; f < nf; f++)
+        hdc_group(row, lo, hi, bias + f, code + f * L, L, 1, dst + f, so);
+}
+
 ANYCONV_CLONES
 int anyconv_minirocket(const float *x, int64_t n_cases, int64_t n_timepoints, int64_t pad, int64_t sc,
                        int64_t n_channels, int64_t n_dilations, const int64_t *dilations, const int64_t *nf,
                        const float *biases, const int64_t *per_comb, const int64_t *channel_indices,
-                       int64_t shift, float *out, int64_t so)
+                       int64_t shift, const double *rot, float *out, int64_t so)
 {
     const int64_t L = n_timepoints;
     if (n_cases % LANES != 0 || shift < 0)
@@ -93,9 +157,15 @@ int anyconv_minirocket(const float *x, int64_t n_cases, int64_t n_timepoints, in
     /* per block of cases: -sum of the nine taps of every channel, and one output row */
     float *alpha = (float *)malloc(sizeof(float) * (size_t)(n_channels * L * LANES));
     float *row = (float *)malloc(sizeof(float) * (size_t)(L * LANES));
-    if (alpha == NULL || row == NULL) {
+    /* HDC: one dilation's timestamp codes (84 nf[j] features x L), reused by every block of cases */
+    int64_t max_nf = 0;
+    for (int64_t j = 0; j < n_dilations; j++)
+        max_nf = nf[j] > max_nf ? nf[j] : max_nf;
+    float *codes = rot == NULL ? NULL : (float *)malloc(sizeof(float) * (size_t)(N_KERNELS * max_nf * L));
+    if (alpha == NULL || row == NULL || (rot != NULL && codes == NULL)) {
         free(alpha);
         free(row);
+        free(codes);
         return -1;
     }
     const v8f three = SPLAT(3.0f);
@@ -106,6 +176,11 @@ int anyconv_minirocket(const float *x, int64_t n_cases, int64_t n_timepoints, in
         int64_t off[9];
         for (int i = 0; i < 9; i++)
             off[i] = (i - 4) * d + (i < 4 ? shift : 0);
+        if (rot != NULL)
+            for (int k = 0; k < N_KERNELS; k++) {
+                const int64_t lo = ((j + k) % 2) ? 4 * d : 0, hi = ((j + k) % 2) ? L - 4 * d : L;
+                hdc_codes(rot + 4 * (f_start + k * nf[j]), nf[j], L, lo, hi, codes + k * nf[j] * L);
+            }
         for (int64_t i0 = 0; i0 < n_cases; i0 += LANES) {
             for (int64_t c = 0; c < n_channels; c++) {
                 const float *xc = x + c * sc + pad * n_cases + i0;
@@ -150,8 +225,11 @@ int anyconv_minirocket(const float *x, int64_t n_cases, int64_t n_timepoints, in
                     }
                 }
                 const int64_t lo = ((j + k) % 2) ? 4 * d : 0, hi = ((j + k) % 2) ? L - 4 * d : L;
-                ppv_row(row, lo, hi, biases + f_start + k * nf[j], nf[j],
-                        out + i0 * so + f_start + k * nf[j], so);
+                const int64_t f0 = f_start + k * nf[j];
+                if (rot == NULL)
+                    ppv_row(row, lo, hi, biases + f0, nf[j], out + i0 * so + f0, so);
+                else
+                    hdc_row(row, lo, hi, biases + f0, nf[j], codes + k * nf[j] * L, L, out + i0 * so + f0, so);
                 c_start_j += per_comb[comb_j];
                 comb_j++;
             }
@@ -163,5 +241,6 @@ int anyconv_minirocket(const float *x, int64_t n_cases, int64_t n_timepoints, in
     }
     free(alpha);
     free(row);
+    free(codes);
     return 0;
 }
