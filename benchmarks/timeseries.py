@@ -37,6 +37,7 @@ from rich.table import Table
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _ts_common import METHODS, N_KERNELS, make_transformer, run_once, set_threads  # noqa: E402
+from _ts_plot import plot_benchmark  # noqa: E402
 from _ts_report import TARGETS, markdown, published_accuracies, published_name, summarize, write_csv  # noqa: E402
 
 from anyconv.data import describe_dataset, list_bundled_datasets, load_ucr  # noqa: E402
@@ -149,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--first-result-datasets", default=None,
                         help="comma-separated datasets that get the fresh-process measurement (default: all run)")
     parser.add_argument("--render", metavar="JSON", default=None,
-                        help="measure nothing: re-print the tables of a finished run and rewrite its .md")
+                        help="measure nothing: re-print the tables of a finished run and rewrite its .md and .png")
     args = parser.parse_args(argv)
     console = Console(width=None if sys.stdout.isatty() else 200)
     if args.render:
@@ -293,7 +294,7 @@ def write_markdown(path: str, tables: list) -> None:
 
 
 def render(console: Console, json_path: str) -> int:
-    """Re-print the tables of a finished run (``--render``) and rewrite its ``.md``."""
+    """Re-print the tables of a finished run (``--render``) and rewrite its ``.md`` and ``.png``."""
     with open(json_path) as handle:
         result = json.load(handle)
     tables, _ = render_tables(result["rows"], result["lightwaves"], result["skipped"], result["config"]["threads"])
@@ -301,7 +302,8 @@ def render(console: Console, json_path: str) -> int:
         console.print(_table(title, columns, body))
     stem = os.path.splitext(json_path)[0]
     write_markdown(stem + ".md", tables)
-    console.print(f"wrote {stem}.md")
+    plot_benchmark(stem + ".png", result["rows"], result["lightwaves"], result["config"]["targets"])
+    console.print(f"wrote {stem}.md and {stem}.png")
     return 0
 
 
@@ -334,7 +336,8 @@ def report(console: Console, rows: list[dict], lw_rows: list[dict], skipped: dic
     write_csv(stem + ".csv", rows)
     write_csv(stem + "_lightwaves.csv", lw_rows)
     write_markdown(stem + ".md", tables)
-    console.print(f"wrote {args.out}, {stem}.csv, {stem}_lightwaves.csv and {stem}.md")
+    plot_benchmark(stem + ".png", rows, lw_rows, TARGETS)
+    console.print(f"wrote {args.out}, {stem}.csv, {stem}_lightwaves.csv, {stem}.md and {stem}.png")
 
 
 def _source_digest() -> str:
