@@ -125,7 +125,7 @@ static inline int reach(int64_t n, int64_t d)
     default: MACRO(SUM_M0); break;                                                                 \
     }
 
-ANYCONV_CLONES
+ANYCONV_CLONES_FMA
 int anyconv_lightwaves(const float *x, int64_t n_cases, int64_t n_timepoints, int64_t pad, int64_t sc,
                        int64_t n_channels, int64_t n_kernels, const int64_t *channel, const int64_t *dilation,
                        const float *weight, const int64_t *second, float *out, int64_t so)

@@ -28,6 +28,10 @@
  */
 #include "simd.h"
 
+/* The same roundings in every build (the torch engine's pooling gives these features
+ * exactly): no fused multiply-add, even with -march=native. */
+#pragma GCC optimize("fp-contract=off")
+
 /*
  * MultiRocket's four pooling operators, as the reference code computes them:
  *   PPV  = count(C > b) / n

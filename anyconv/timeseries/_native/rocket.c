@@ -36,7 +36,7 @@
         best = VSELECT_F(s > best, s, best);                                                       \
     }
 
-ANYCONV_CLONES
+ANYCONV_CLONES_FMA
 int anyconv_rocket(const float *x, int64_t n_cases, int64_t n_timepoints, int64_t pad, int64_t sc,
                    int64_t n_channels, int64_t n_kernels, const int64_t *lengths, const int64_t *dilations,
                    const int64_t *paddings, const float *biases, const float *weights,

@@ -18,8 +18,18 @@
  * Not "arch=haswell": virtual machines often hide one of its many features
  * (measured here: no lzcnt), and then the baseline copy would run, ~15x slower. */
 #define ANYCONV_CLONES __attribute__((target_clones("avx2", "default")))
+/* Loops whose sums may use fused multiply-adds (one rounding instead of two: Rocket,
+ * LightWaveS) also get an x86-64-v3 copy (AVX2 + FMA); a CPU that hides one of its
+ * features still gets the AVX2 copy. Never for MiniRocket, whose sums must round
+ * like the reference's to give its features bit for bit. */
+#if !defined(__clang__) && __GNUC__ >= 12 /* arch levels in target_clones: GCC 12 (tested) */
+#define ANYCONV_CLONES_FMA __attribute__((target_clones("arch=x86-64-v3", "avx2", "default")))
+#else
+#define ANYCONV_CLONES_FMA ANYCONV_CLONES
+#endif
 #else
 #define ANYCONV_CLONES
+#define ANYCONV_CLONES_FMA
 #endif
 
 #define LANES 8
