@@ -156,6 +156,16 @@ def sample_channel_combinations(
     return per_comb, indices
 
 
+def _sorted_float64(values: np.ndarray) -> np.ndarray:
+    """Each row sorted, as float64: sorted in its own dtype first (float32 sorts ~3x faster
+    than float64 here, and widening is exact and monotonic, so the values are the same).
+
+    Shape:
+        values: ``(R, L)``; returns ``(R, L)`` float64.
+    """
+    return np.sort(values, axis=1).astype(np.float64, copy=False)
+
+
 def reference_quantiles(values: np.ndarray, q: np.ndarray) -> np.ndarray:
     """Per-row quantiles computed as the reference's numba ``np.quantile`` does.
 
@@ -167,7 +177,7 @@ def reference_quantiles(values: np.ndarray, q: np.ndarray) -> np.ndarray:
     Shape:
         values: ``(R, L)``; q: ``(R, Q)``; returns ``(R, Q)`` float64.
     """
-    v = np.sort(values.astype(np.float64), axis=1)
+    v = _sorted_float64(values)
     n = v.shape[1]
     percent = q.astype(np.float64) * 100.0
     rank = 1 + (n - 1) * (percent / 100.0)
@@ -205,10 +215,17 @@ def reference_order_outputs(X: np.ndarray, dilation: int) -> np.ndarray:
     for i in (0, 1, 2, 3, 5, 6, 7, 8):
         s += taps[i]
     alpha = -s
-    stacked = np.stack(taps)  # (9, K, C, L)
-    rows = np.arange(X.shape[0])
-    gamma = [np.float32(3) * stacked[INDICES[rows % N_KERNELS, slot], rows] for slot in range(3)]
-    return alpha + ((gamma[0] + gamma[1]) + gamma[2])
+    tap_of_row = INDICES[np.arange(X.shape[0]) % N_KERNELS]  # (K, 3): the weight-2 taps of row k
+
+    def gamma(slot: int) -> np.ndarray:  # 3 * (tap tap_of_row[k, slot] of row k), (K, C, L)
+        g = np.empty(X.shape, dtype=np.float32)
+        for i in range(9):  # whole rows at a time (a per-element gather is ~4x slower)
+            rows = np.flatnonzero(tap_of_row[:, slot] == i)
+            g[rows] = taps[i][rows]
+        g *= np.float32(3)
+        return g
+
+    return alpha + ((gamma(0) + gamma(1)) + gamma(2))
 
 
 def row_quantiles(values: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -217,7 +234,7 @@ def row_quantiles(values: np.ndarray, q: np.ndarray) -> np.ndarray:
     Shape:
         values: ``(R, L)``; q: ``(R, Q)``; returns ``(R, Q)`` float64.
     """
-    v = np.sort(values.astype(np.float64), axis=1)
+    v = _sorted_float64(values)
     n = v.shape[1]
     pos = q.astype(np.float64) * (n - 1)
     lo = np.floor(pos).astype(np.int64)
