@@ -22,11 +22,11 @@
  *
  * HDC-MiniRocket (`rot` not NULL): instead of the PPV mean_t 1[C_t > b], each
  * feature is mean_t 1[C_t > b] * P(t) with the timestamp code
- * P(t) = cos(w t) + sin(w t) of its own frequency w. The code follows the
- * pooled positions by rotating (cos w t, sin w t) one step per position in
- * double precision; rot holds, per feature in output order, the rotation's
- * start (cos w lo, sin w lo) and step (cos w, sin w). At w = 0 every code is 1
- * and the feature is exactly the PPV.
+ * P(t) = cos(w t) + sin(w t) of its own frequency w. A dilation's codes are
+ * tabulated once per call (rotating (cos w t, sin w t) one step per position
+ * in double precision) and reused by every block of cases; rot holds, per
+ * feature in output order, the rotation's start (cos w lo, sin w lo) and step
+ * (cos w, sin w). At w = 0 every code is 1 and the feature is exactly the PPV.
  * Returns 0, -1 when out of memory, -2 on a bad layout.
  */
 #include <stdlib.h>
@@ -118,7 +118,7 @@ static inline __attribute__((always_inline)) void hdc_group(const float *row, in
                                                              const float *bias, const float *code, int64_t L,
                                                              int G, float *dst, int64_t so)
 {
-    v8f b[4], acc[4];
+    v8f b[4] = {{0}}, acc[4] = {{0}}; /* (only G are used; initialised for -Wmaybe-uninitialized) */
     for (int q = 0; q < G; q++) {
         b[q] = SPLAT(bias[q]);
         acc[q] = SPLAT(0.0f);
