@@ -16,11 +16,11 @@ from anyconv.timeseries.lightwaves_apply import apply_lightwaves, lightwaves_cha
 from anyconv.timeseries.lightwaves_kernels import LightWaveSKernels, candidate_kernels, unravel_features
 from anyconv.timeseries.lightwaves_reference import apply_lightwaves_reference
 from anyconv.timeseries.lightwaves_select import anova_scores, merge_top_k, mrmr_select
-from tests.timeseries._waivers import CLASSIFIER, COMMON
+from tests.timeseries._waivers import CLASSIFIER, COMMON, engine_waivers
 
 
 def _waived(est):
-    return {**COMMON, **(CLASSIFIER if isinstance(est, LightWaveSClassifier) else {})}
+    return {**COMMON, **(CLASSIFIER if isinstance(est, LightWaveSClassifier) else {}), **engine_waivers(est)}
 
 
 @parametrize_with_checks(

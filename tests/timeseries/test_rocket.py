@@ -14,11 +14,11 @@ from anyconv.timeseries import Rocket, RocketClassifier
 from anyconv.timeseries.rocket_apply import apply_rocket, plan_rocket
 from anyconv.timeseries.rocket_kernels import RocketKernels, sample_rocket_kernels
 from anyconv.timeseries.rocket_reference import apply_rocket_reference
-from tests.timeseries._waivers import CLASSIFIER, COMMON
+from tests.timeseries._waivers import CLASSIFIER, COMMON, engine_waivers
 
 
 def _waived(est):
-    return {**COMMON, **(CLASSIFIER if isinstance(est, RocketClassifier) else {})}
+    return {**COMMON, **(CLASSIFIER if isinstance(est, RocketClassifier) else {}), **engine_waivers(est)}
 
 
 @parametrize_with_checks(

@@ -24,6 +24,7 @@ from anyconv.timeseries import (
     MultiRocket,
     MultiRocketClassifier,
 )
+from tests.timeseries._waivers import engine_waivers
 
 ESTIMATORS = [
     MiniRocket(n_kernels=84, random_state=0),
@@ -69,7 +70,7 @@ def _expected_failed_checks(estimator) -> dict[str, str]:
     )
     waived = {name: _SHORT for name in names}
     waived["check_dtype_object"] = _OBJECT
-    return waived
+    return {**waived, **engine_waivers(estimator)}
 
 
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failed_checks)
@@ -100,7 +101,7 @@ PADDED = [make_pipeline(FunctionTransformer(_pad_to_16), est) for est in ESTIMAT
 
 
 def _expected_failed_padded(pipeline) -> dict[str, str]:
-    return {
+    return engine_waivers(pipeline) | {
         "check_dtype_object": _OBJECT,
         "check_dont_overwrite_parameters": _PIPE_MUTATES,
         "check_estimators_overwrite_params": _PIPE_MUTATES,
