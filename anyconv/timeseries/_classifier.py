@@ -135,9 +135,9 @@ class RandomKernelClassifier(ClassifierMixin, BaseEstimator):
                 f"y has {y.shape[0]} labels but X has {Xv.shape[0]} cases"
             )
         self.classes_ = classes
-        self.estimator_, _ = self._make_linear(Xv.shape[0])
-        self.pipeline_ = Pipeline([("transform", self._make_transformer()), *self.make_head(Xv.shape[0]).steps])
-        self.pipeline_.fit(Xv, y)
+        head = self.make_head(Xv.shape[0])
+        self.estimator_ = "logistic" if isinstance(head[-1], LogisticRegression) else "ridge"
+        self.pipeline_ = Pipeline([("transform", self._make_transformer()), *head.steps]).fit(Xv, y)
         self.transformer_ = self.pipeline_.named_steps["transform"]
         self.head_ = LinearHead.fold(self.pipeline_[1:])
         self.n_features_in_ = self.transformer_.n_features_in_
