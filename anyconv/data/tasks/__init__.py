@@ -1,0 +1,34 @@
+"""Tasks by name (a registry like the layers'): kind, metric, splits, optional streaming.
+
+Importing this package registers every task; see :func:`list_tasks` and :func:`make_task`.
+"""
+
+from anyconv.data.tasks import synthetic  # noqa: F401  (registers copying, adding, mqar)
+from anyconv.data.tasks.registry import (
+    Sizes,
+    TaskInfo,
+    check_options,
+    get_task_info,
+    list_tasks,
+    make_task,
+    parse_option,
+    register_task,
+)
+from anyconv.data.tasks.spec import KINDS, METRICS, Task, TaskSpec, TaskSplit, carve_validation
+
+__all__ = [
+    "KINDS",
+    "METRICS",
+    "Sizes",
+    "Task",
+    "TaskInfo",
+    "TaskSpec",
+    "TaskSplit",
+    "carve_validation",
+    "check_options",
+    "get_task_info",
+    "list_tasks",
+    "make_task",
+    "parse_option",
+    "register_task",
+]
