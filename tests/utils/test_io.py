@@ -25,3 +25,23 @@ def test_failure_keeps_the_old_file_and_leaves_no_temp_file(tmp_path):
         atomic_write_json(path, {"bad": object()})
     assert json.loads(path.read_text()) == {"ok": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["result.json"]
+
+
+def test_atomic_write_text_and_bytes_write_exactly_and_keep_old_file_on_bad_input(tmp_path):
+    from anyconv.utils.io import atomic_write_bytes, atomic_write_text
+
+    text_path = tmp_path / "sub" / "table.csv"
+    atomic_write_text(text_path, "a,b\r\n1,é\r\n")
+    assert text_path.read_bytes() == "a,b\r\n1,é\r\n".encode("utf-8")  # no newline translation
+    assert text_path.stat().st_mode & 0o644 == 0o644
+    with pytest.raises(TypeError, match="needs a str, got bytes"):
+        atomic_write_text(text_path, b"x")
+    assert text_path.read_bytes() == "a,b\r\n1,é\r\n".encode("utf-8")
+
+    bin_path = tmp_path / "plot.png"
+    atomic_write_bytes(bin_path, b"\x89PNG\x00\x01")
+    assert bin_path.read_bytes() == b"\x89PNG\x00\x01"
+    with pytest.raises(TypeError, match="needs bytes, got str"):
+        atomic_write_bytes(bin_path, "text")
+    assert bin_path.read_bytes() == b"\x89PNG\x00\x01"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plot.png", "sub"]
