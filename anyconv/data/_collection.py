@@ -4,19 +4,32 @@ A *collection* is what every loader returns as ``X``: a float64 array of shape
 ``(n_cases, n_channels, n_timepoints)`` when all series have the same shape, else a
 list of ``(n_channels, n_timepoints_i)`` arrays. Unequal lengths are never padded
 silently; ``equalize="pad"`` or ``equalize="truncate"`` asks for it explicitly.
+
+Every loader reads its file as UTF-8 with an optional byte-order mark (``ENCODING``) and
+returns class labels through :func:`normalize_label`: a label that is a number with an
+integral value is spelled as that integer (``1.0``, ``1.0000000e+00``, ``+1`` and ``01``
+are all the class ``"1"``), so files written by different tools agree; every other label
+is kept as written (stripped of surrounding spaces).
 """
 
 from __future__ import annotations
 
 import os
+import re
+from decimal import Decimal
 from typing import Literal, Union
 
 import numpy as np
 
 __all__ = [
     "Collection",
+    "ENCODING",
     "Equalize",
+    "labels_array",
     "malformed",
+    "no_cases",
+    "normalize_label",
+    "strip_trailing_missing",
     "parse_floats",
     "finalize_collection",
     "equalize_lengths",
@@ -27,6 +40,50 @@ Equalize = Literal["pad", "truncate"] | None
 
 _EQUALIZE_CHOICES = (None, "pad", "truncate")
 _MISSING_TOKENS = {"?", "nan", "NaN", "NAN", "", "na", "NA"}
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_MAX_LABEL_DIGITS = 100  # a label like 1e999999 is kept as written, not expanded
+
+#: how every loader opens its file: UTF-8, a leading byte-order mark (Excel, Notepad) dropped
+ENCODING = "utf-8-sig"
+
+
+def normalize_label(label: str) -> str:
+    """A class label as the loaders return it: integral numbers in their integer spelling.
+
+    ``"1.0"``, ``"1.0000000e+00"``, ``"+1"`` and ``"01"`` become ``"1"``; ``"-0.0"``
+    becomes ``"0"``. Anything else (``"0.5"``, ``"a"``, ``"nan"``) is returned as
+    written, stripped of surrounding whitespace. Exact: ``Decimal`` arithmetic, no
+    rounding through ``float``.
+    """
+    label = label.strip()
+    if _NUMBER.fullmatch(label):
+        value = Decimal(label)
+        if value.adjusted() <= _MAX_LABEL_DIGITS and value == value.to_integral_value():
+            return str(int(value))
+    return label
+
+
+def labels_array(labels: list[str]) -> np.ndarray:
+    """``(n_cases,)`` string array of :func:`normalize_label`-ed labels."""
+    return np.array([normalize_label(label) for label in labels], dtype=str)
+
+
+def no_cases(path: str | os.PathLike, detail: str) -> ValueError:
+    """The ``ValueError`` for a file without a single case."""
+    return ValueError(f"{os.fspath(path)}: the file has no cases ({detail})")
+
+
+def strip_trailing_missing(case: np.ndarray) -> np.ndarray:
+    """Drop the time points at the end of a case that are NaN in every channel.
+
+    The archives pad variable-length series with trailing ``NaN`` (``.tsv``) or ``?``
+    (``.arff``); this recovers each series' own length.
+
+    Shape:
+        ``(n_channels, n_timepoints)`` -> ``(n_channels, n_kept)``.
+    """
+    present = np.flatnonzero(~np.isnan(case).all(axis=0))
+    return case[:, : present[-1] + 1] if present.size else case[:, :0]
 
 
 def malformed(path: str | os.PathLike, line_no: int, reason: str) -> ValueError:
@@ -35,9 +92,11 @@ def malformed(path: str | os.PathLike, line_no: int, reason: str) -> ValueError:
 
 
 def parse_floats(
-    text: str, sep: str, path: str | os.PathLike, line_no: int, what: str
+    text: str, sep: str | None, path: str | os.PathLike, line_no: int, what: str
 ) -> np.ndarray:
     """Parse ``sep``-separated numbers; ``?``, ``NaN`` and empty fields become NaN.
+
+    ``sep=None`` splits at every run of whitespace (no empty fields then).
 
     Shape:
         returns ``(n_values,)`` float64.

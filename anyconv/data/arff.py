@@ -21,7 +21,9 @@ Two layouts are supported, the two the archives use:
 
 The class is the last attribute. ``?`` marks a missing value. ``scipy.io.arff`` can read
 relational attributes too, but reports neither line numbers nor returns arrays in this
-layout, so a small parser lives here.
+layout, so a small parser lives here. The file is UTF-8 (a byte-order mark is allowed);
+class labels and declared nominal values are normalised as by every loader (``1.0`` is the
+class ``"1"``).
 """
 
 from __future__ import annotations
@@ -32,12 +34,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from anyconv.data._collection import (
+    ENCODING,
     Collection,
     Equalize,
     check_equalize,
     finalize_collection,
+    labels_array,
     malformed,
+    no_cases,
+    normalize_label,
     parse_floats,
+)
+from anyconv.data._collection import (
+    strip_trailing_missing as _strip,
 )
 
 __all__ = ["load_arff"]
@@ -129,7 +138,7 @@ def _read_header(lines, path: str) -> _Header:
         elif kind.startswith("{"):
             if not kind.endswith("}"):
                 raise malformed(path, line_no, f"nominal values must end with '}}', got {kind!r}")
-            header.class_values = tuple(_unquote(v) for v in kind[1:-1].split(","))
+            header.class_values = tuple(normalize_label(_unquote(v)) for v in kind[1:-1].split(","))
             header.has_class = True
         elif kind_lower in _NUMERIC or kind_lower == "string":
             header.has_class = True  # numeric or string class after a relational attribute
@@ -144,7 +153,7 @@ def _univariate_case(line: str, header: _Header, path: str, line_no: int):
     expected = header.n_numeric - header.numeric_class  # n_numeric counts a numeric class
     if case.shape[0] != expected:
         raise malformed(path, line_no, f"expected {expected} values and a class, got {case.shape[0]} values")
-    return case[None, :], _unquote(label)  # (1, n_timepoints)
+    return case[None, :], normalize_label(_unquote(label))  # (1, n_timepoints)
 
 
 def _relational_case(line: str, header: _Header, path: str, line_no: int):
@@ -154,7 +163,7 @@ def _relational_case(line: str, header: _Header, path: str, line_no: int):
     end = line.rfind(quote + ",")
     if end <= 0:
         raise malformed(path, line_no, f"expected the closing {quote} followed by ',class'")
-    label = _unquote(line[end + 2 :])
+    label = normalize_label(_unquote(line[end + 2 :]))
     channels = [
         parse_floats(text, ",", path, line_no, f"channel {c}")
         for c, text in enumerate(line[1:end].split("\\n"))
@@ -167,11 +176,6 @@ def _relational_case(line: str, header: _Header, path: str, line_no: int):
             f"each channel needs {header.n_relational} values (one per sub-attribute), got {lengths}",
         )
     return np.stack(channels), label  # (n_channels, n_timepoints)
-
-
-def _strip_trailing_missing(case: np.ndarray) -> np.ndarray:
-    present = np.flatnonzero(~np.isnan(case).all(axis=0))
-    return case[:, : present[-1] + 1] if present.size else case[:, :0]
 
 
 def load_arff(
@@ -202,7 +206,8 @@ def load_arff(
     X : np.ndarray or list of np.ndarray
         float64 values, ``?`` as ``np.nan``.
     y : np.ndarray
-        Class labels as strings (quotes removed).
+        Class labels as strings (quotes removed; integral numbers in their integer
+        spelling: ``"1.0"`` -> ``"1"``).
 
     Shape:
         X: ``(n_cases, n_channels, n_timepoints)`` or list of ``(n_channels, n_timepoints_i)``;
@@ -216,7 +221,7 @@ def load_arff(
     check_equalize(equalize)
     path = os.fspath(path)
     series, labels, n_channels = [], [], None
-    with open(path, encoding="utf-8") as handle:
+    with open(path, encoding=ENCODING) as handle:
         lines = enumerate(handle, start=1)
         header = _read_header(lines, path)
         parse = _relational_case if header.relational else _univariate_case
@@ -236,8 +241,8 @@ def load_arff(
             if header.class_values is not None and label not in header.class_values:
                 declared = list(header.class_values)
                 raise malformed(path, line_no, f"class {label!r} is not one of the declared {declared}")
-            series.append(_strip_trailing_missing(case) if strip_trailing_missing else case)
+            series.append(_strip(case) if strip_trailing_missing else case)
             labels.append(label)
     if not series:
-        raise ValueError(f"{path}: no cases after @data")
-    return finalize_collection(series, equalize, pad_value), np.array(labels, dtype=str)
+        raise no_cases(path, "nothing after @data")
+    return finalize_collection(series, equalize, pad_value), labels_array(labels)

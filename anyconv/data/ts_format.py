@@ -15,6 +15,8 @@ Layout of a file::
 
 With ``@timeStamps true`` each channel is ``(t,v),(t,v),...``; the time stamps are
 read and dropped (values are kept in file order). ``?`` and ``NaN`` mark missing values.
+The file is UTF-8 (a byte-order mark is allowed). Class labels, and the values declared
+in ``@classLabel``, are normalised as by every loader: ``1.0`` is the class ``"1"``.
 """
 
 from __future__ import annotations
@@ -26,12 +28,19 @@ from dataclasses import dataclass
 import numpy as np
 
 from anyconv.data._collection import (
+    ENCODING,
     Collection,
     Equalize,
     check_equalize,
     finalize_collection,
+    labels_array,
     malformed,
+    no_cases,
+    normalize_label,
     parse_floats,
+)
+from anyconv.data._collection import (
+    strip_trailing_missing as _strip,
 )
 
 __all__ = ["TsHeader", "read_ts_header", "load_ts"]
@@ -107,7 +116,7 @@ def _read_header(lines, path: str) -> TsHeader:
             if flag and len(tokens) < 3:
                 raise malformed(path, line_no, "@classLabel true must list the class values")
             fields["class_label"] = flag
-            fields["class_values"] = tuple(tokens[2:])
+            fields["class_values"] = tuple(normalize_label(v) for v in tokens[2:])
         # other tags (e.g. @targetLabel variants of other tools) are ignored
     raise ValueError(f"{path}: no @data line found (the header must end with @data)")
 
@@ -142,7 +151,7 @@ def _parse_case(line: str, header: TsHeader, path: str, line_no: int):
     if has_target:
         if len(fields) < 2:
             raise malformed(path, line_no, "expected channels followed by ':label', found no ':'")
-        label = fields.pop().strip()
+        label = normalize_label(fields.pop())
         if not label:
             raise malformed(path, line_no, "the label after the last ':' is empty")
     channels = []
@@ -152,6 +161,14 @@ def _parse_case(line: str, header: TsHeader, path: str, line_no: int):
         else:
             channels.append(parse_floats(text, ",", path, line_no, f"channel {c}"))
     lengths = {len(ch) for ch in channels}
+    if len(lengths) > 1 and not has_target and len(channels[-1]) == 1 < len(channels[0]):
+        raise malformed(
+            path,
+            line_no,
+            f"the last field {fields[-1].strip()!r} looks like a class label, but the header declares "
+            "no labels; add '@classLabel true <class values>' before @data "
+            "(for regression targets '@targetLabel true'), or remove the labels",
+        )
     if len(lengths) > 1:
         raise malformed(
             path,
@@ -178,9 +195,9 @@ def _check_case(case: np.ndarray, label, header: TsHeader, first, path: str, lin
         )
 
 
-def _parse(path: str | os.PathLike):
+def _parse(path: str | os.PathLike, strip_trailing_missing: bool = False):
     path = os.fspath(path)
-    with open(path, encoding="utf-8") as handle:
+    with open(path, encoding=ENCODING) as handle:
         lines = enumerate(handle, start=1)
         header = _read_header(lines, path)
         series, labels, first = [], [], (None, None)
@@ -192,10 +209,10 @@ def _parse(path: str | os.PathLike):
             _check_case(case, label, header, first, path, line_no)
             if first[0] is None:
                 first = case.shape
-            series.append(case)
+            series.append(_strip(case) if strip_trailing_missing else case)
             labels.append(label)
     if not series:
-        raise ValueError(f"{path}: no cases after @data (line {header.data_line})")
+        raise no_cases(path, f"nothing after @data on line {header.data_line}")
     return header, series, labels
 
 
@@ -206,7 +223,7 @@ def _labels_array(header: TsHeader, labels: list, path: str) -> np.ndarray | Non
         except ValueError:
             raise ValueError(f"{path}: @targetLabel true expects numeric targets") from None
     if header.class_label:
-        return np.array(labels, dtype=str)
+        return labels_array(labels)
     return None
 
 
@@ -219,12 +236,16 @@ def read_ts_header(path: str | os.PathLike) -> TsHeader:
         Naming the file, line number and reason for a malformed header.
     """
     path = os.fspath(path)
-    with open(path, encoding="utf-8") as handle:
+    with open(path, encoding=ENCODING) as handle:
         return _read_header(enumerate(handle, start=1), path)
 
 
 def load_ts(
-    path: str | os.PathLike, *, equalize: Equalize = None, pad_value: float = 0.0
+    path: str | os.PathLike,
+    *,
+    equalize: Equalize = None,
+    pad_value: float = 0.0,
+    strip_trailing_missing: bool = False,
 ) -> tuple[Collection, np.ndarray | None]:
     """Load a ``.ts`` file into ``(X, y)``.
 
@@ -238,13 +259,17 @@ def load_ts(
         longest length; ``"truncate"`` cuts to the shortest length.
     pad_value : float, default=0.0
         Fill value for ``equalize="pad"``.
+    strip_trailing_missing : bool, default=False
+        Remove the time points at the end of each case that are missing in every
+        channel (padding written by tools that store unequal lengths as equal ones).
 
     Returns
     -------
     X : np.ndarray or list of np.ndarray
         float64 values; ``?``/``NaN`` become ``np.nan``.
     y : np.ndarray or None
-        Class labels as strings (case kept as in the file), float targets for
+        Class labels as strings (case kept as in the file, integral numbers in their
+        integer spelling: ``"1.0"`` -> ``"1"``), float targets for
         ``@targetLabel true`` files, ``None`` when the file has no labels.
 
     Shape:
@@ -257,6 +282,6 @@ def load_ts(
         For a malformed file, naming the file, the line number and the reason.
     """
     check_equalize(equalize)
-    header, series, labels = _parse(path)
+    header, series, labels = _parse(path, strip_trailing_missing)
     X = finalize_collection(series, equalize, pad_value)
     return X, _labels_array(header, labels, os.fspath(path))

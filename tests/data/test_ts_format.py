@@ -131,5 +131,5 @@ def test_malformed_files_name_file_line_and_reason(tmp_path, text, line, reason)
 def test_missing_data_section_and_empty_data(tmp_path):
     with pytest.raises(ValueError, match="no @data line"):
         load_ts(_write(tmp_path, "@problemName X\n@classLabel true 1\n"))
-    with pytest.raises(ValueError, match="no cases after @data"):
+    with pytest.raises(ValueError, match="the file has no cases"):
         load_ts(_write(tmp_path, "@classLabel true 1\n@data\n\n"))
