@@ -4,6 +4,7 @@ Importing this package registers every task; see :func:`list_tasks` and :func:`m
 """
 
 from anyconv.data.tasks import synthetic  # noqa: F401  (registers copying, adding, mqar)
+from anyconv.data.tasks import denoise, digits, mnist1d  # noqa: F401  (registers denoise-samples, digits, mnist1d)
 from anyconv.data.tasks.registry import (
     Sizes,
     TaskInfo,
