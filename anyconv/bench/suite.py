@@ -1,76 +1,161 @@
-"""The benchmark suite: every registered sequence layer on every synthetic task.
+"""Suites as TOML files: layers × tasks × sizes × steps × seeds, checked before any training.
 
-``QUICK`` holds the sizes of ``anyconv bench --quick``: small enough that all layers × tasks
-finish in a few minutes on 2 CPU cores, large enough that long kernels visibly beat the
-3-tap ``shortconv1d`` baseline (measured; see the lead's notes for the numbers).
+A suite file (the shipped ones are in ``anyconv/bench/suites/``; a user's own works the same)::
+
+    name = "quick"
+    description = "what it shows"
+    seeds = [0, 1]                          # every cell is trained once per seed
+    layers = ["longconv1d", "shortconv1d"]  # registered layers (baselines always added)
+
+    [defaults]                              # RunConfig fields for every run
+    steps = 300
+    lr = 3e-3
+    [defaults.model]                        # build_model options
+    d_model = 32
+
+    [[task]]
+    name = "copying"
+    options = { seq_len = 64, n_copy = 8 }  # the task's options
+    sweep = { seq_len = [1024, 4096] }      # optional: one cell per value (cartesian product)
+    layers = ["longconv1d"]                 # optional: instead of the suite's layers
+    steps = 500                             # any RunConfig field overrides the defaults
+
+Every problem — unknown key, layer or task (with close matches), an option the task does not
+take, a layer whose kind does not fit the task — is a ValueError naming the file and the key,
+raised by :func:`load_suite` before anything is trained.
 """
 
 from __future__ import annotations
 
-import fnmatch
-import json
-from collections.abc import Callable, Sequence
+import difflib
+import itertools
+import tomllib
+from dataclasses import dataclass, fields
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from anyconv.bench.train import TrainConfig, train
-from anyconv.data.synthetic import TASKS
-from anyconv.layers.registry import list_layers
+from anyconv.bench.config import RunConfig, resolve
+from anyconv.bench.train import BASELINES
+from anyconv.layers.registry import get_spec
 
-# Per task: TrainConfig fields. Copying: answers lie 56 steps after their symbols.
-# MQAR: 2 key-value pairs, vocabulary 16 (7 keys, 7 values), lr 1e-2. Adding: more steps at lr 1e-2.
-QUICK: dict[str, dict[str, Any]] = {
-    "copying": {"seq_len": 64, "steps": 300, "task_options": {"n_copy": 8, "n_symbols": 8}},
-    "mqar": {"seq_len": 64, "steps": 300, "lr": 1e-2, "task_options": {"n_pairs": 2, "vocab_size": 16}},
-    "adding": {"seq_len": 64, "steps": 500, "lr": 1e-2},
-}
+SUITE_KEYS = ("name", "description", "seeds", "layers", "baselines", "defaults", "task")
+TASK_KEYS = ("name", "options", "sweep", "layers")
+RUN_KEYS = tuple(f.name for f in fields(RunConfig) if f.name not in ("layer", "task", "task_options", "seed"))
 
 
-def select(names: Sequence[str], pattern: str, what: str) -> list[str]:
-    """Names matching a comma-separated list of shell patterns; a ValueError if none match."""
-    chosen = [n for n in names if any(fnmatch.fnmatchcase(n, p.strip()) for p in pattern.split(","))]
-    if not chosen:
-        raise ValueError(f"no {what} matches {pattern!r}; available: {', '.join(names)}")
-    return chosen
+@dataclass
+class Suite:
+    """A loaded, checked suite: its runs in order."""
+
+    name: str
+    description: str
+    path: Path
+    seeds: list[int]
+    runs: list[RunConfig]
 
 
-def quick_configs(
-    *, layers: str = "*", tasks: str = "*", seed: int = 0, steps_scale: float = 1.0
-) -> list[TrainConfig]:
-    """The runs of ``bench --quick`` (optionally filtered, or shortened by ``steps_scale``)."""
-    if not 0 < steps_scale <= 1e3:
-        raise ValueError(f"steps_scale must be in (0, 1000], got {steps_scale!r}")
-    configs = []
-    for task in select([t for t in TASKS if t in QUICK], tasks, "task"):
-        settings = dict(QUICK[task])
-        settings["steps"] = max(1, round(settings["steps"] * steps_scale))
-        for layer in select(list_layers(kind="sequence"), layers, "sequence layer"):
-            configs.append(TrainConfig(layer=layer, task=task, seed=seed, **settings))
-    return configs
+def shipped_suites() -> list[str]:
+    """Names of the suites shipped with the package."""
+    folder = resources.files("anyconv.bench") / "suites"
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
 
 
-def run_suite(
-    configs: Sequence[TrainConfig],
-    out_dir: str | Path,
-    *,
-    progress: bool = True,
-    on_result: Callable[[dict[str, Any]], None] | None = None,
-) -> list[dict[str, Any]]:
-    """Train every config, writing ``runs/<task>-<layer>.json`` under ``out_dir`` as each finishes.
+def suite_path(name_or_path: str | Path) -> Path:
+    """The file of a shipped suite name, or ``name_or_path`` itself if it is a ``.toml`` path."""
+    text = str(name_or_path)
+    if text.endswith(".toml") or "/" in text:
+        path = Path(text)
+        if not path.exists():
+            raise FileNotFoundError(f"suite file {path} does not exist")
+        return path
+    names = shipped_suites()
+    if text not in names:
+        close = difflib.get_close_matches(text, names, n=2, cutoff=0.4)
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        raise ValueError(f"unknown suite {text!r}{hint} (shipped: {', '.join(names)}; or give a path to a .toml file)")
+    return Path(str(resources.files("anyconv.bench") / "suites" / f"{text}.toml"))
 
-    On ``KeyboardInterrupt`` the finished results (and the interrupted run's partial one) are
-    returned in the exception's ``results`` attribute before it propagates.
-    """
-    results: list[dict[str, Any]] = []
-    for config in configs:
-        path = Path(out_dir) / "runs" / f"{config.task}-{config.layer}.json"
+
+def _check_keys(where: str, table: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    for key in table:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(f"{where}: unknown key {key!r}{hint}; allowed: {', '.join(allowed)}")
+
+
+def _layers(where: str, names: Any) -> list[str]:
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names) or not names:
+        raise ValueError(f"{where}: expected a non-empty list of layer names, got {names!r}")
+    for name in names:
         try:
-            result = train(config, out=path, progress=progress)
-        except KeyboardInterrupt as interrupt:
-            results.append(json.loads(path.read_text()))  # train() wrote the partial result
-            interrupt.results = results  # type: ignore[attr-defined]
-            raise
-        results.append(result)
-        if on_result is not None:
-            on_result(result)
-    return results
+            get_spec(name)
+        except ValueError as error:
+            raise ValueError(f"{where}: {error}") from None
+    return names
+
+
+def _sweep(where: str, sweep: Any) -> list[dict[str, Any]]:
+    if not isinstance(sweep, dict) or not all(isinstance(v, list) and v for v in sweep.values()):
+        raise ValueError(f"{where}: sweep must map option names to non-empty lists, got {sweep!r}")
+    keys = list(sweep)
+    return [dict(zip(keys, values, strict=True)) for values in itertools.product(*(sweep[k] for k in keys))]
+
+
+def load_suite(name_or_path: str | Path, *, seeds: list[int] | None = None) -> Suite:
+    """Read and check a suite (shipped name or path); ``seeds`` overrides the file's."""
+    path = suite_path(name_or_path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"{path}: not valid TOML: {error}") from None
+    _check_keys(str(path), data, SUITE_KEYS)
+    defaults = dict(data.get("defaults", {}))
+    _check_keys(f"{path}: [defaults]", defaults, RUN_KEYS)
+    file_seeds = data.get("seeds", [0, 1, 2])
+    seeds = list(seeds if seeds is not None else file_seeds)
+    if not seeds or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds):
+        raise ValueError(f"{path}: key 'seeds': expected a non-empty list of ints >= 0, got {seeds!r}")
+    suite_layers = _layers(f"{path}: key 'layers'", data.get("layers", []))
+    baselines = _layers(f"{path}: key 'baselines'", data.get("baselines", list(BASELINES)))
+    tasks = data.get("task")
+    if not isinstance(tasks, list) or not tasks:
+        raise ValueError(f"{path}: no [[task]] tables; a suite needs at least one task")
+    runs: list[RunConfig] = []
+    for i, table in enumerate(tasks):
+        where = f"{path}: [[task]] #{i + 1} ({table.get('name', '?')})"
+        _check_keys(where, table, TASK_KEYS + RUN_KEYS)
+        if "name" not in table:
+            raise ValueError(f"{where}: missing key 'name' (the task)")
+        layers = _layers(f"{where}: key 'layers'", table["layers"]) if "layers" in table else suite_layers
+        overrides = {k: v for k, v in table.items() if k in RUN_KEYS}
+        model = {**defaults.get("model", {}), **overrides.pop("model", {})}
+        settings = {**defaults, **overrides, "model": model}
+        for variant in _sweep(f"{where}: key 'sweep'", table.get("sweep", {"_": [None]})):
+            variant.pop("_", None)
+            options = {**table.get("options", {}), **variant}
+            candidates = list(dict.fromkeys(layers + baselines))
+            for layer in _fitting(candidates, table["name"], where, explicit=set(layers)):
+                for seed in seeds:
+                    config = RunConfig(layer=layer, task=table["name"], task_options=options, seed=seed, **settings)
+                    try:
+                        runs.append(resolve(config))
+                    except (ValueError, TypeError) as error:
+                        raise ValueError(f"{where}: {error}") from None
+    return Suite(str(data.get("name", path.stem)), str(data.get("description", "")), path, seeds, runs)
+
+
+def _fitting(layers: list[str], task: str, where: str, *, explicit: set[str]) -> list[str]:
+    """The layers that fit ``task``'s kind; a listed (non-baseline) layer that does not fit is an error."""
+    from anyconv.bench.config import layer_fits_task
+
+    chosen = []
+    for layer in layers:
+        try:
+            layer_fits_task(layer, task)
+            chosen.append(layer)
+        except ValueError as error:
+            if layer in explicit:
+                raise ValueError(f"{where}: {error}") from None
+    return chosen

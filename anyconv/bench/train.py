@@ -1,96 +1,72 @@
-"""A readable training loop: one sequence layer, one synthetic task, one JSON result.
+"""A readable training loop: one registered layer, one registered task, one run folder.
 
-``train(config)`` builds the task and a :class:`~anyconv.models.sequence.SequenceModel`,
-optimises it with AdamW over :func:`anyconv.param_groups` (so kernel-generator parameters get
-their hinted learning rate / weight decay) with linear warm-up and cosine decay, evaluates on
-the held-out split every ``eval_every`` steps, and returns — and optionally writes, atomically —
-a result dict. On ``KeyboardInterrupt`` the result so far (``"interrupted": true``) is still
-written before the interrupt propagates.
+``train(config, run_dir)`` builds the task and the model for its kind
+(:func:`anyconv.models.build_model`), optimises it with AdamW over :func:`anyconv.param_groups`
+(kernel-generator parameters get their hinted learning rate / weight decay) with linear
+warm-up and cosine decay, evaluates on the **validation** split every ``eval_every`` steps, and
+at the end evaluates the final model once on the **test** split — the number a leaderboard
+reports. Nothing is selected on test.
+
+With a ``run_dir`` the run is checkpointed (weights in safetensors, optimizer/scheduler/RNG
+states beside them) every ``checkpoint_every`` steps and at the end; ``resume=True`` continues
+from the last checkpoint and reaches the same weights and metrics as an uninterrupted run.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from contextlib import nullcontext
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import torch
-import torch.nn.functional as F
-from torch import Tensor, nn
-from tqdm.auto import tqdm
+from torch import nn
 
-from anyconv.data.synthetic import SyntheticTask, TaskSpec, TaskSplit, make_task
-from anyconv.kernels._args import positive_int
+from anyconv.bench import checkpoint, distributed
+from anyconv.bench.config import RunConfig, resolve, run_id
+from anyconv.bench.objectives import batch_sums
+from anyconv.bench.progress import RunProgress
+from anyconv.data.tasks import Task, TaskSpec, TaskSplit, make_task
 from anyconv.layers.base import KernelConv
-from anyconv.models.sequence import SequenceModel, SequenceModelConfig
+from anyconv.layers.registry import get_spec
+from anyconv.models import build_model
 from anyconv.optim import param_groups
 from anyconv.utils.io import atomic_write_json
 
-
-@dataclass
-class TrainConfig:
-    """One training run."""
-
-    layer: str
-    task: str
-    seq_len: int = 64
-    steps: int = 300
-    batch_size: int = 32
-    lr: float = 3e-3
-    weight_decay: float = 0.05
-    warmup: float = 0.1  # fraction of steps with linear warm-up
-    seed: int = 0
-    d_model: int = 32
-    n_layers: int = 2
-    n_train: int = 2000
-    n_test: int = 500
-    eval_every: int = 0  # 0: every ceil(steps / 5) steps
-    bidirectional: bool = False
-    layer_kwargs: dict[str, Any] = field(default_factory=dict)
-    task_options: dict[str, Any] = field(default_factory=dict)
+BASELINES = ("shortconv1d", "conv1d", "conv2d")
 
 
-def build_model(config: TrainConfig, spec: TaskSpec) -> SequenceModel:
-    """The model :func:`train` trains for ``config`` on a task described by ``spec``."""
-    return SequenceModel(
-        SequenceModelConfig(
-            layer=config.layer, seq_len=spec.seq_len, n_outputs=spec.n_outputs, input_kind=spec.input_kind,
-            vocab_size=spec.vocab_size, in_channels=spec.in_channels, d_model=config.d_model,
-            n_layers=config.n_layers, bidirectional=config.bidirectional, layer_kwargs=dict(config.layer_kwargs),
-        )
-    )
-
-
-def loss_and_correct(output: Tensor, y: Tensor, mask: Tensor, spec: TaskSpec) -> tuple[Tensor, Tensor]:
-    """Mean loss over the scored positions and the number of them predicted correctly.
-
-    Shape:
-        output: ``(B, L, n_outputs)``; y, mask: ``(B, L)``
-    """
-    if spec.kind == "classification":
-        logits, target = output[mask], y[mask]  # (M, n_outputs), (M,)
-        return F.cross_entropy(logits, target), (logits.argmax(-1) == target).sum()
-    pred, target = output[..., 0][mask], y[mask]  # (M,), (M,)
-    return F.mse_loss(pred, target), ((pred - target).abs() < spec.tolerance).sum()
+def forward(model: nn.Module, batch: TaskSplit, spec: TaskSpec) -> torch.Tensor:
+    """The model's output on ``batch`` (irregular sequences also get their times and mask)."""
+    if spec.has_times:
+        return model(batch.x, times=batch.times, mask=batch.observed)
+    return model(batch.x)
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, split: TaskSplit, spec: TaskSpec, *, batch_size: int = 250) -> dict[str, float]:
-    """Loss and accuracy over a whole split (model in eval mode)."""
+def evaluate(model: nn.Module, split: TaskSplit, spec: TaskSpec, *, batch_size: int = 250,
+             device: torch.device | str = "cpu", precision: str = "fp32") -> dict[str, float]:
+    """Mean loss and metric over a whole split (model in eval mode, then restored)."""
     was_training = model.training
     model.eval()
-    total_loss, correct, scored = 0.0, 0, 0
+    totals = torch.zeros(4, dtype=torch.float64)
     for start in range(0, len(split), batch_size):
-        x, y, mask = (t[start : start + batch_size] for t in (split.x, split.y, split.mask))
-        loss, right = loss_and_correct(model(x), y, mask, spec)
-        count = int(mask.sum())
-        total_loss += float(loss) * count
-        correct += int(right)
-        scored += count
+        batch = split.select(slice(start, start + batch_size)).to(device)
+        with _autocast(device, precision):
+            output = forward(model, batch, spec)
+        sums = batch_sums(output, batch, spec)
+        totals += torch.tensor([float(sums.loss), float(sums.loss_count), float(sums.metric), float(sums.metric_count)],
+                               dtype=torch.float64)
     model.train(was_training)
-    return {"loss": total_loss / scored, "accuracy": correct / scored}
+    return {"loss": float(totals[0] / totals[1]), "metric": float(totals[2] / totals[3])}
+
+
+def _autocast(device: torch.device | str, precision: str) -> Any:
+    if precision == "bf16":
+        return torch.autocast(device_type=torch.device(device).type, dtype=torch.bfloat16)
+    return nullcontext()
 
 
 def _schedule(step: int, steps: int, warmup: int) -> float:
@@ -101,64 +77,122 @@ def _schedule(step: int, steps: int, warmup: int) -> float:
 
 
 def _engines(model: nn.Module) -> dict[str, str | None]:
-    return {name: module.engine for name, module in model.named_modules() if isinstance(module, KernelConv)}
+    return {name: m.engine for name, m in model.named_modules() if isinstance(m, KernelConv)}
 
 
-def train(config: TrainConfig, *, out: str | Path | None = None, progress: bool = True) -> dict[str, Any]:
-    """Train ``config.layer`` on ``config.task``; return (and write to ``out``) the result dict."""
-    positive_int("steps", config.steps)
-    positive_int("batch_size", config.batch_size)
+def build(config: RunConfig, *, device: torch.device | str = "cpu") -> tuple[Task, nn.Module]:
+    """The task and the freshly initialised model of ``config`` (seeded by ``config.seed``)."""
+    task = make_task(config.task, seed=config.seed, sizes=config.sizes(), **config.task_options)
     torch.manual_seed(config.seed)
-    task: SyntheticTask = make_task(
-        config.task, seq_len=config.seq_len, n_train=config.n_train, n_test=config.n_test, seed=config.seed,
-        options=config.task_options,
-    )
+    model = build_model(task.spec, config.layer, **config.model).to(device)
+    return task, model
+
+
+def train(
+    config: RunConfig,
+    run_dir: str | Path | None = None,
+    *,
+    resume: bool = False,
+    progress: str = "auto",
+) -> dict[str, Any]:
+    """Train ``config``; return its result dict (and, with ``run_dir``, checkpoint and write it).
+
+    ``progress``: ``"auto"`` (a bar on a terminal, a line per evaluation otherwise), ``"bar"``,
+    ``"lines"`` or ``"off"``. Under ``torchrun`` every rank trains its share of each global
+    batch and only rank 0 writes.
+    """
+    config = resolve(config)
+    world = distributed.setup(config.device)
+    device = distributed.device_for(config.device, world)
+    folder = Path(run_dir) if run_dir is not None else None
+    task, model = build(config, device=device)
     spec = task.spec
-    model = build_model(config, spec)
+    if world.distributed:
+        model = nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
     optimizer = torch.optim.AdamW(param_groups(model, lr=config.lr, weight_decay=config.weight_decay))
     warmup = int(config.warmup * config.steps)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: _schedule(step, config.steps, warmup))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: _schedule(s, config.steps, warmup))
     eval_every = config.eval_every or math.ceil(config.steps / 5)
-    steps_per_epoch = math.ceil(config.n_train / config.batch_size)
+    checkpoint_every = config.checkpoint_every or eval_every
     sampler = torch.Generator().manual_seed(config.seed + 1)
 
     result: dict[str, Any] = {
-        "config": asdict(config), "task": asdict(spec), "params": sum(p.numel() for p in model.parameters()),
-        "chance": spec.chance, "accuracy": None, "test_loss": None, "best_accuracy": None,
-        "steps_done": 0, "wall_time_s": 0.0, "interrupted": False, "history": [], "torch_threads": torch.get_num_threads(),
+        "run_id": run_id(config), "config": asdict(config), "task": asdict(spec), "metric": spec.metric,
+        "chance": spec.chance, "params": sum(p.numel() for p in model.parameters()),
+        "baseline": config.layer in BASELINES, "layer_kind": get_spec(config.layer).kind,
+        "test": None, "val": None, "steps_done": 0, "wall_time_s": 0.0, "status": "running", "history": [],
+        "world_size": world.size, "torch_threads": torch.get_num_threads(),
+        "versions": _versions(),
     }
+    start_step, elapsed_before = 0, 0.0
+    if folder is not None and world.is_main:
+        atomic_write_json(folder / "config.json", {"run_id": result["run_id"], "config": result["config"], "task": result["task"]})
+    if resume and folder is not None and (ckpt := checkpoint.latest_checkpoint(folder)) is not None:
+        state = checkpoint.load_state(ckpt)
+        checkpoint.load_weights(_unwrap(model), ckpt, device)
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        sampler.set_state(state["sampler"])
+        torch.set_rng_state(state["torch_rng"])
+        start_step, elapsed_before = state["step"], state["wall_time_s"]
+        result["history"] = state["history"]
+        result["resumed_from"] = start_step
+
+    label = f"{config.task}/{config.layer}/s{config.seed}"
+    bar = RunProgress(label, config.steps, initial=start_step, mode=progress if world.is_main else "off")
     start = time.perf_counter()
-    bar = tqdm(total=config.steps, desc=f"{config.layer}/{config.task}", disable=not progress, leave=False)
     model.train()
     try:
-        for step in range(config.steps):
-            index = torch.randint(len(task.train), (config.batch_size,), generator=sampler)
-            x, y, mask = task.train.x[index], task.train.y[index], task.train.mask[index]
-            loss, _ = loss_and_correct(model(x), y, mask, spec)
+        for step in range(start_step, config.steps):
+            batch = distributed.shard(task.batch(config.batch_size, sampler), world, config.batch_size).to(device)
+            with _autocast(device, config.precision):
+                output = forward(model, batch, spec)
+            sums = batch_sums(output, batch, spec)
+            loss = sums.loss * world.size / distributed.global_count(sums.loss_count, world)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            if config.grad_clip > 0:
+                nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
             optimizer.step()
             scheduler.step()
-            result["steps_done"] = step + 1
-            bar.update(1)
-            bar.set_postfix(loss=f"{loss.item():.3f}")
-            if (step + 1) % eval_every == 0 or step + 1 == config.steps:
-                metrics = evaluate(model, task.test, spec)
-                result["history"].append(
-                    {"step": step + 1, "epoch": (step + 1) / steps_per_epoch, "train_loss": loss.item(),
-                     "test_loss": metrics["loss"], "test_accuracy": metrics["accuracy"]}
-                )
-                result["accuracy"], result["test_loss"] = metrics["accuracy"], metrics["loss"]
-                result["best_accuracy"] = max(metrics["accuracy"], result["best_accuracy"] or 0.0)
-                bar.set_postfix(loss=f"{loss.item():.3f}", acc=f"{metrics['accuracy']:.3f}")
+            done = step + 1
+            result["steps_done"] = done
+            bar.step(loss.item())
+            if done % eval_every == 0 or done == config.steps:
+                val = evaluate(model, task.val, spec, device=device, precision=config.precision)
+                result["history"].append({"step": done, "train_loss": loss.item() / world.size, "val_loss": val["loss"],
+                                          "val_metric": val["metric"],
+                                          "elapsed_s": elapsed_before + time.perf_counter() - start})
+                bar.evaluated(done, spec.metric, val["metric"])
+            if folder is not None and world.is_main and (done % checkpoint_every == 0 or done == config.steps):
+                checkpoint.save_checkpoint(folder, done, _unwrap(model), {
+                    "step": done, "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                    "sampler": sampler.get_state(), "torch_rng": torch.get_rng_state(), "history": result["history"],
+                    "wall_time_s": elapsed_before + time.perf_counter() - start,
+                })
+        last = result["history"][-1]
+        result["val"] = {"loss": last["val_loss"], "metric": last["val_metric"]}
+        result["test"] = evaluate(model, task.test, spec, device=device, precision=config.precision)
+        result["status"] = "finished"
     except KeyboardInterrupt:
-        result["interrupted"] = True
+        result["status"] = "interrupted"
         raise
     finally:
         bar.close()
-        result["wall_time_s"] = time.perf_counter() - start
+        result["wall_time_s"] = elapsed_before + time.perf_counter() - start
         result["engines"] = _engines(model)
-        if out is not None:
-            atomic_write_json(out, result)
+        if folder is not None and world.is_main:
+            atomic_write_json(folder / ("result.json" if result["status"] == "finished" else "partial.json"), result)
+        if result["status"] == "finished":
+            distributed.barrier(world)
     return result
+
+
+def _unwrap(model: nn.Module) -> nn.Module:
+    return model.module if isinstance(model, nn.parallel.DistributedDataParallel) else model
+
+
+def _versions() -> dict[str, str]:
+    from anyconv import __version__
+
+    return {"anyconv": __version__, "torch": torch.__version__}
