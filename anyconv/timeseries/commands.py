@@ -4,7 +4,12 @@
 classifier on the train split, predicts the test split, prints accuracy, fit and predict
 seconds and the number of features, and writes them (with the configuration and library
 versions) to a JSON file atomically. ``--train PATH --test PATH`` reads ``.ts``, ``.arff``
-or UCR ``.tsv`` files instead. ``anyconv datasets`` lists the bundled datasets.
+or UCR ``.tsv``/``.txt`` files instead: trailing missing values (the UCR 2018 archive pads
+its variable-length series with ``NaN``) are removed first, missing values inside a series
+are an error naming the file and case, and numeric labels are compared in one spelling
+(``1.0`` is the class ``1``, see :mod:`anyconv.data.files`). Test labels that are not
+among the trained classes are a warning (some) or an error (all). ``anyconv datasets``
+lists the bundled datasets.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import difflib
 import importlib.metadata
 import platform
 import time
+import warnings
 from datetime import datetime, timezone
 from typing import Any
 
@@ -65,7 +71,8 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         "--equalize",
         choices=("pad", "truncate"),
         default=None,
-        help="for unequal-length data: zero-pad to the longest or truncate to the shortest series",
+        help="for unequal-length data: zero-pad to the longest or truncate to the shortest series "
+        "(trailing missing values, the padding of variable-length files, are removed first)",
     )
     classify.add_argument("--out", metavar="PATH", default=None, help="write the result as JSON here")
     classify.set_defaults(func=run_classify)
@@ -113,9 +120,59 @@ def _build_classifier(method: str, n_kernels: int | None, seed: int, n_jobs: int
     return cls(**params)
 
 
+def _load_file(path: str):
+    """A labelled file, each series without its trailing missing values (variable-length padding).
+
+    Raises
+    ------
+    ValueError
+        Naming the file and the (1-based) case when a series has no values, or missing
+        or infinite values inside it, which no ``--equalize`` can repair.
+    """
+    from anyconv.data import load_timeseries_file
+
+    X, y = load_timeseries_file(path, strip_trailing_missing=True)
+    for i, series in enumerate(X):  # series: (n_channels, n_timepoints_i)
+        if series.shape[-1] == 0:
+            raise ValueError(f"{path}: case {i + 1} has no values (every time point is missing)")
+        if not np.isfinite(series).all():
+            raise ValueError(
+                f"{path}: case {i + 1} has missing or infinite values inside the series "
+                f"({int((~np.isfinite(series)).sum())} of {series.size}; trailing ones, the padding "
+                "of variable-length files, are removed); the classifiers need complete series, "
+                "so impute them first"
+            )
+    return X, y
+
+
+def _names(values: np.ndarray, limit: int = 10) -> str:
+    names = [str(v) for v in values]
+    return str(names) if len(names) <= limit else f"{names[:limit]} and {len(names) - limit} more"
+
+
+def _check_labels(y_train: np.ndarray, y_test: np.ndarray) -> list[str]:
+    """Warnings about test labels the classifier cannot predict; an error when no label is known."""
+    classes, test_classes = np.unique(y_train), np.unique(y_test)
+    unseen = np.setdiff1d(test_classes, classes)
+    if unseen.size == test_classes.size:
+        raise ValueError(
+            f"none of the test labels {_names(test_classes)} are among the trained classes "
+            f"{_names(classes)}, so the accuracy would be 0; do both files name the classes the same way?"
+        )
+    if not unseen.size:
+        return []
+    n_cases = int(np.isin(y_test, unseen).sum())
+    message = (
+        f"test label(s) {_names(unseen)} ({n_cases} of {len(y_test)} cases) are not among the "
+        f"trained classes {_names(classes)}; those cases count as errors"
+    )
+    warnings.warn(message, UserWarning, stacklevel=3)
+    return [message]
+
+
 def _load_split_data(args: argparse.Namespace):
     """``(dataset description, (X_train, y_train), (X_test, y_test))`` with 3-D arrays."""
-    from anyconv.data import equalize_lengths, load_timeseries_file, load_ucr
+    from anyconv.data import equalize_lengths, load_ucr
 
     if args.dataset is not None:
         if args.train is not None or args.test is not None:
@@ -126,7 +183,7 @@ def _load_split_data(args: argparse.Namespace):
         raise ValueError("give --dataset NAME, or both --train PATH and --test PATH")
     else:
         dataset = {"train": args.train, "test": args.test}
-        (X_train, y_train), (X_test, y_test) = (load_timeseries_file(p) for p in (args.train, args.test))
+        (X_train, y_train), (X_test, y_test) = (_load_file(p) for p in (args.train, args.test))
     try:  # one common length for both splits (padding each split alone would differ)
         X_train, X_test = equalize_lengths([X_train, X_test], args.equalize)
     except ValueError as error:
@@ -165,6 +222,7 @@ def run_classify(args: argparse.Namespace) -> int:
 
     method = _resolve_method(args.method)
     dataset, (X_train, y_train), (X_test, y_test) = _load_split_data(args)
+    label_warnings = _check_labels(y_train, y_test)
     classifier = _build_classifier(method, args.n_kernels, args.seed, args.n_jobs, args.engine)
 
     start = time.perf_counter()
@@ -200,6 +258,7 @@ def run_classify(args: argparse.Namespace) -> int:
         "fit_seconds": fit_seconds,
         "predict_seconds": predict_seconds,
         "n_features": n_features,
+        "warnings": label_warnings,
         "versions": versions(),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
