@@ -172,4 +172,4 @@ def denoise_samples(*, patch: int = 32, sigma: float = 25.0, color: bool = False
     return Task(spec, train, val, test)
 
 
-__all__ = ["crop", "denoise_samples", "psnr_per_image", "sample_images", "heldout_positions", "training_positions"]
+__all__ = ["crop", "denoise_samples", "heldout_positions", "psnr_per_image", "sample_images", "training_positions"]
