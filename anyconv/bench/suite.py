@@ -10,8 +10,10 @@ A suite file (the shipped ones are in ``anyconv/bench/suites/``; a user's own wo
     [defaults]                              # RunConfig fields for every run
     steps = 300
     lr = 3e-3
-    [defaults.model]                        # build_model options
+    [model.sequence]                        # build_model options, per task kind
     d_model = 32
+    [model.image-classification]
+    width = 16
 
     [[task]]
     name = "copying"
@@ -37,9 +39,10 @@ from typing import Any
 
 from anyconv.bench.config import RunConfig, resolve
 from anyconv.bench.train import BASELINES
+from anyconv.data.tasks import KINDS, get_task_info
 from anyconv.layers.registry import get_spec
 
-SUITE_KEYS = ("name", "description", "seeds", "layers", "baselines", "defaults", "task")
+SUITE_KEYS = ("name", "description", "seeds", "layers", "baselines", "defaults", "model", "task")
 TASK_KEYS = ("name", "options", "sweep", "layers")
 RUN_KEYS = tuple(f.name for f in fields(RunConfig) if f.name not in ("layer", "task", "task_options", "seed"))
 
@@ -112,7 +115,9 @@ def load_suite(name_or_path: str | Path, *, seeds: list[int] | None = None) -> S
         raise ValueError(f"{path}: not valid TOML: {error}") from None
     _check_keys(str(path), data, SUITE_KEYS)
     defaults = dict(data.get("defaults", {}))
-    _check_keys(f"{path}: [defaults]", defaults, RUN_KEYS)
+    _check_keys(f"{path}: [defaults]", defaults, tuple(k for k in RUN_KEYS if k != "model"))
+    models = data.get("model", {})
+    _check_keys(f"{path}: [model]", models, KINDS)
     file_seeds = data.get("seeds", [0, 1, 2])
     seeds = list(seeds if seeds is not None else file_seeds)
     if not seeds or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds):
@@ -130,7 +135,8 @@ def load_suite(name_or_path: str | Path, *, seeds: list[int] | None = None) -> S
             raise ValueError(f"{where}: missing key 'name' (the task)")
         layers = _layers(f"{where}: key 'layers'", table["layers"]) if "layers" in table else suite_layers
         overrides = {k: v for k, v in table.items() if k in RUN_KEYS}
-        model = {**defaults.get("model", {}), **overrides.pop("model", {})}
+        kind = _task_kind(where, table["name"])
+        model = {**models.get(kind, {}), **overrides.pop("model", {})}
         settings = {**defaults, **overrides, "model": model}
         for variant in _sweep(f"{where}: key 'sweep'", table.get("sweep", {"_": [None]})):
             variant.pop("_", None)
@@ -144,6 +150,13 @@ def load_suite(name_or_path: str | Path, *, seeds: list[int] | None = None) -> S
                     except (ValueError, TypeError) as error:
                         raise ValueError(f"{where}: {error}") from None
     return Suite(str(data.get("name", path.stem)), str(data.get("description", "")), path, seeds, runs)
+
+
+def _task_kind(where: str, task: str) -> str:
+    try:
+        return get_task_info(task).kind
+    except ValueError as error:
+        raise ValueError(f"{where}: {error}") from None
 
 
 def _fitting(layers: list[str], task: str, where: str, *, explicit: set[str]) -> list[str]:
