@@ -37,6 +37,12 @@ def _shape_names(ndim: int) -> tuple[str, str]:
     return spatial, kernel
 
 
+def _autocast_mix(x: Tensor, other: torch.dtype) -> bool:
+    """Under ``torch.autocast`` a float32 parameter may meet a half-precision activation."""
+    allowed = (torch.float16, torch.bfloat16, torch.float32)
+    return x.dtype in allowed and other in allowed and torch.is_autocast_enabled(x.device.type)
+
+
 def check_conv_args(
     x: Tensor, weight: Tensor, bias: Tensor | None, *, ndim: int, mode: str, groups: int, method: str
 ) -> ConvProblem:
@@ -52,7 +58,7 @@ def check_conv_args(
             raise TypeError(f"{name}: {arg_name} must be a torch.Tensor, got {type(value).__name__}")
         if not value.is_floating_point():
             raise TypeError(f"{name}: {arg_name} must be a floating-point tensor, got dtype {value.dtype}")
-    if weight.dtype != x.dtype:
+    if weight.dtype != x.dtype and not _autocast_mix(x, weight.dtype):
         raise TypeError(f"{name}: weight dtype {weight.dtype} differs from x dtype {x.dtype}; cast one explicitly")
     if weight.device != x.device:
         raise TypeError(f"{name}: weight is on {weight.device} but x is on {x.device}")
@@ -98,7 +104,7 @@ def check_conv_args(
     if bias is not None:
         if not isinstance(bias, Tensor):
             raise TypeError(f"{name}: bias must be a torch.Tensor or None, got {type(bias).__name__}")
-        if bias.dtype != x.dtype or bias.device != x.device:
+        if (bias.dtype != x.dtype and not _autocast_mix(x, bias.dtype)) or bias.device != x.device:
             raise TypeError(f"{name}: bias is {bias.dtype} on {bias.device}, expected {x.dtype} on {x.device}")
         allowed = [(out_channels,)] + ([(batch, out_channels)] if per_sample else [])
         if tuple(bias.shape) not in allowed:
@@ -106,14 +112,22 @@ def check_conv_args(
     return problem
 
 
-def check_finite(name: str, tensor: Tensor, what: str) -> None:
-    """Raise if ``tensor`` holds NaN or inf (the FFT engine would smear it over every output)."""
-    # One cheap reduction first: a finite sum proves every element finite (NaN or inf anywhere
-    # makes the sum NaN or inf). Only a non-finite sum (NaN/inf, or an overflow) needs the
-    # elementwise test.
-    detached = tensor.detach()
-    if not (bool(torch.isfinite(detached.sum())) or bool(torch.isfinite(detached).all())):
-        raise ValueError(
-            f"{name}: {what} contains NaN or inf; the FFT engine would spread it to every output "
-            "position. Clean the input or use method='direct'"
-        )
+def check_finite(name: str, x: Tensor, weight: Tensor) -> None:
+    """Raise if ``x`` or ``weight`` holds NaN or inf (the FFT engine would smear it over every output).
+
+    One host sync per call: a finite sum proves every element finite (NaN or inf anywhere makes
+    the sum NaN or inf), so both sums are tested together and only a non-finite one (NaN/inf,
+    or an overflow of the sum itself) pays for the elementwise test. Skipped while
+    ``torch.compile`` traces (a data-dependent branch would break the graph).
+    """
+    if torch.compiler.is_compiling():
+        return
+    x, weight = x.detach(), weight.detach()
+    if bool(torch.isfinite(x.sum()) & torch.isfinite(weight.sum())):
+        return
+    for what, tensor in (("x", x), ("weight", weight)):
+        if not bool(torch.isfinite(tensor).all()):
+            raise ValueError(
+                f"{name}: {what} contains NaN or inf; the FFT engine would spread it to every output "
+                "position. Clean the input, use method='direct', or pass check_finite=False to skip this test"
+            )

@@ -44,9 +44,13 @@ def _interpolate(table: tuple[tuple[int, int], ...], length: int) -> float:
 
 
 def choose_method(problem: ConvProblem, *, needs_grad: bool, dtype: torch.dtype) -> str:
-    """Return ``"direct"`` or ``"fft"`` for a validated problem."""
-    if dtype not in (torch.float32, torch.float64):
-        return "direct"  # half-precision FFTs are restricted to power-of-two sizes on CUDA only
+    """Return ``"direct"`` or ``"fft"`` for a validated problem.
+
+    ``dtype`` is accepted for callers that know it; half precision uses the same thresholds
+    (the FFT engine computes it in float32, see :mod:`anyconv.functional.fft`). No choice here
+    can turn finite data into NaN: the FFT engine rescales against overflow.
+    """
+    del dtype  # same crossover for every dtype (not separately measured for half precision)
     if problem.mode == "circular" and max(problem.kernel_sizes) > min(problem.lengths):
         return "fft"  # both work; FFT avoids gathering several periods of the input
     if problem.ndim == 1:

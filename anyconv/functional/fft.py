@@ -3,12 +3,26 @@
 Linear modes (``valid``, ``same``, ``causal``, ``full``) zero-pad every axis to a fast FFT size
 ``>= L + K - 1`` so that nothing wraps; only ``circular`` transforms at size ``L`` (a kernel
 longer than ``L`` is first folded modulo ``L``).
+
+**No overflow inside the transform.** A spectrum sums up to ``N`` inputs, so data near the
+floating-point maximum (``1e37`` in float32) overflows to inf inside the FFT and comes back as
+NaN even where the true (direct) result is finite. The engine therefore divides ``x`` and the
+kernel by powers of two ``2^ex``, ``2^ew`` that bring their largest magnitude into
+``[0.5, 1)``, transforms, and multiplies the result by ``2^(ex + ew)``. Powers of two are exact:
+the result is bit-for-bit what the unscaled transform gives whenever that one does not
+overflow, and the scales are computed on the device (no host sync, ``torch.compile``-friendly).
+The scales are constants for autograd, so gradients are exact too; the backward pass itself is
+not rescaled (a gradient that overflows the dtype inside the transform still can).
+
+**Half precision.** ``float16``/``bfloat16`` inputs (as ``torch.autocast`` produces) are
+transformed in ``float32`` and the result is cast back to the dtype of ``x``.
 """
 
 from __future__ import annotations
 
+import math
+
 import torch
-from scipy.fft import next_fast_len
 from torch import Tensor
 
 from anyconv.functional.padding import output_length, pad_amounts
@@ -16,8 +30,36 @@ from anyconv.functional.per_sample import add_bias
 
 
 def fast_length(n: int) -> int:
-    """Smallest length ``>= n`` for which a real FFT is fast (only small prime factors)."""
-    return int(next_fast_len(int(n), real=True))
+    """Smallest length ``>= n`` for which a real FFT is fast: a 5-smooth number ``2^a 3^b 5^c``.
+
+    Equal to ``scipy.fft.next_fast_len(n, real=True)``; pure Python on ints so that
+    ``torch.compile`` folds it into a constant instead of breaking the graph on a SciPy call.
+    """
+    n = max(int(n), 1)
+    best = 1 << (n - 1).bit_length()  # next power of two
+    p5 = 1
+    while p5 < best:
+        p35 = p5
+        while p35 < best:
+            quotient = -(-n // p35)  # smallest power of two times p35 that reaches n
+            best = min(best, p35 * (1 << (quotient - 1).bit_length()))
+            p35 *= 3
+        p5 *= 5
+    return best
+
+
+def _pow2_exponent(t: Tensor) -> Tensor:
+    """Integer ``e`` (0-d tensor) with ``max|t| / 2^e`` in ``[0.5, 1)``, clamped so ``2^±e`` is normal."""
+    info = torch.finfo(t.dtype)
+    low, high = math.frexp(info.tiny)[1], math.frexp(info.max)[1] - 2  # 2^±e stays a normal number
+    _, exponent = torch.frexp(t.detach().abs().amax())  # max|t| = m · 2^e, m in [0.5, 1); 0 → e = 0
+    return exponent.clamp(low, high).to(t.dtype)
+
+
+def _times_pow2(t: Tensor, exponent: Tensor) -> Tensor:
+    """``t · 2^exponent``, exact; applied in two halves so no intermediate leaves the dtype's range."""
+    first = torch.floor(exponent / 2)
+    return t * torch.exp2(first) * torch.exp2(exponent - first)
 
 
 def _fold(kernel: Tensor, axis: int, length: int) -> Tensor:
@@ -67,14 +109,29 @@ def _mix(xf: Tensor, kf: Tensor, groups: int, per_sample: bool) -> Tensor:
 
 
 def fft_conv(x: Tensor, weight: Tensor, bias: Tensor | None, *, mode: str, groups: int, flip: bool) -> Tensor:
-    """Apply ``weight`` to ``x`` through the FFT (arguments already validated; float32/float64).
+    """Apply ``weight`` to ``x`` through the FFT (arguments already validated, non-empty).
 
-    Computes exactly what :func:`anyconv.functional.direct.direct_conv` computes.
+    Computes what :func:`anyconv.functional.direct.direct_conv` computes, with the power-of-two
+    rescaling and the half-precision handling described in the module docstring.
 
     Shape:
         x: ``(B, C_in, *S)``; weight: ``(C_out, C_in/groups, *K)`` or ``(B, C_out, C_in/groups, *K)``;
         output: ``(B, C_out, *S_out)``.
     """
+    out_dtype = x.dtype
+    if out_dtype not in (torch.float32, torch.float64) or weight.dtype != out_dtype:
+        compute = torch.float64 if torch.float64 in (x.dtype, weight.dtype) else torch.float32
+        x, weight = x.to(compute), weight.to(compute)
+        bias = None if bias is None else bias.to(compute)
+    with torch.autocast(x.device.type, enabled=False):  # complex products must not be downcast
+        ex, ew = _pow2_exponent(x), _pow2_exponent(weight)
+        z = _fft_conv(_times_pow2(x, -ex), _times_pow2(weight, -ew), mode=mode, groups=groups, flip=flip)
+        y = add_bias(_times_pow2(z, ex + ew), bias, x.ndim - 2)
+    return y.to(out_dtype)
+
+
+def _fft_conv(x: Tensor, weight: Tensor, *, mode: str, groups: int, flip: bool) -> Tensor:
+    """The unscaled transform, without bias (shapes as :func:`fft_conv`)."""
     ndim = x.ndim - 2
     dims = tuple(range(-ndim, 0))
     lengths = tuple(x.shape[-ndim:])
@@ -90,7 +147,7 @@ def fft_conv(x: Tensor, weight: Tensor, bias: Tensor | None, *, mode: str, group
         z = _irfft(_mix(_rfft(x, lengths), _rfft(g, lengths), groups, per_sample), lengths)
         # y[t] = z[(t + K - 1 - left) mod L] on every axis
         shifts = tuple(-((k - 1 - left) % n) for k, left, n in zip(kernel_sizes, lefts, lengths))
-        return add_bias(torch.roll(z, shifts=shifts, dims=dims), bias, ndim)
+        return torch.roll(z, shifts=shifts, dims=dims)
 
     sizes = tuple(fast_length(n + k - 1) for n, k in zip(lengths, kernel_sizes))
     z = _irfft(_mix(_rfft(x, sizes), _rfft(g, sizes), groups, per_sample), sizes)  # full linear conv (+ zeros)
@@ -98,4 +155,4 @@ def fft_conv(x: Tensor, weight: Tensor, bias: Tensor | None, *, mode: str, group
     for axis, n, k, left in zip(dims, lengths, kernel_sizes, lefts):
         start = k - 1 - left
         z = z.narrow(axis, start, output_length(mode, n, k))
-    return add_bias(z, bias, ndim)
+    return z

@@ -58,7 +58,7 @@ def test_direct_keeps_non_finite_values_local():
     assert torch.isnan(y[0, :, :3]).all() and torch.isfinite(y[0, :, 3:]).all() and torch.isfinite(y[1]).all()
 
 
-def test_fft_rejects_half_precision():
-    x, w = torch.randn(1, 2, 8, dtype=torch.bfloat16), torch.randn(2, 2, 3, dtype=torch.bfloat16)
-    with pytest.raises(TypeError, match="float32 or float64"):
+def test_mixed_dtypes_outside_autocast_are_rejected():
+    x, w = torch.randn(1, 2, 8, dtype=torch.bfloat16), torch.randn(2, 2, 3)
+    with pytest.raises(TypeError, match="weight dtype torch.float32 differs from x dtype torch.bfloat16"):
         conv1d(x, w, method="fft")
