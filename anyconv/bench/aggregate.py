@@ -167,9 +167,9 @@ def cells(results: Iterable[Mapping[str, Any]]) -> list[Cell]:
     for key, group in groups.items():
         conf = flat[key]
         task = str(conf["task"])
-        names = sorted(variant_keys.get(task, ()))
-        short = _short_names(names)
-        variant_key = tuple((name, conf.get(name)) for name in names)
+        keys = sorted(variant_keys.get(task, ()))
+        short = _short_names(keys)
+        variant_key = tuple((name, conf.get(name)) for name in keys)
         variant = ", ".join(f"{short[name]}={value}" for name, value in variant_key)
         out.append(_make_cell(task, variant, variant_key, group))
     out.sort(key=lambda c: (c.task, tuple((n, _sortable(v)) for n, v in c.variant_key),
@@ -225,6 +225,15 @@ def _find(cells_: Sequence[Cell], task: str, layer: str, variant: str | None) ->
     return matches[0]
 
 
+def _spread(cell: Cell) -> tuple[float, float]:
+    """``(mean, std)`` of a cell that has at least two seeds with a test metric."""
+    if cell.mean is None or cell.std is None:
+        raise ValueError(f"{cell.label!r} on {cell.task!r} has no test metric")
+    if cell.n_seeds < 2:
+        raise ValueError(f"separation needs >= 2 seeds per cell; {cell.label!r} on {cell.task!r} has {cell.n_seeds}")
+    return cell.mean, cell.std
+
+
 def separation(cells_: Sequence[Cell], task: str, layer: str, baseline: str, *,
                variant: str | None = None) -> float:
     """How far ``layer`` is ahead of ``baseline`` on ``task``, in units of the larger spread.
@@ -241,16 +250,9 @@ def separation(cells_: Sequence[Cell], task: str, layer: str, baseline: str, *,
         If a cell is missing or ambiguous, has no test metric, or has fewer than 2 seeds (a
         single seed has no spread to measure against).
     """
-    a = _find(cells_, task, layer, variant)
-    b = _find(cells_, task, baseline, variant)
-    for cell in (a, b):
-        if cell.mean is None or cell.std is None:
-            raise ValueError(f"{cell.label!r} on {task!r} has no test metric")
-        if cell.n_seeds < 2:
-            raise ValueError(f"separation needs >= 2 seeds per cell; {cell.label!r} on {task!r} has "
-                             f"{cell.n_seeds}")
-    diff = a.mean - b.mean  # type: ignore[operator]
-    spread = max(a.std, b.std)  # type: ignore[type-var]
+    mean_a, std_a = _spread(_find(cells_, task, layer, variant))
+    mean_b, std_b = _spread(_find(cells_, task, baseline, variant))
+    diff, spread = mean_a - mean_b, max(std_a, std_b)
     if spread == 0.0:
         return 0.0 if diff == 0.0 else math.copysign(math.inf, diff)
     return diff / spread

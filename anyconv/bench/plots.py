@@ -10,6 +10,7 @@ hollow (markers); legends sit outside the axes.
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ __all__ = ["CAPTIONS", "plot_learning_curves", "plot_metric_by_task", "plot_metr
            "plot_metric_vs_seq_len", "plot_metric_vs_time", "write_plots"]
 
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
-_LINESTYLES = ("-", "--", ":", "-.")
+_LINESTYLES: tuple[Any, ...] = ("-", "--", ":", "-.")
 _SEQ_LEN_KEYS = ("task_options.seq_len", "seq_len")
 
 #: One-line caption per figure file name (used by the HTML report).
@@ -82,6 +83,15 @@ def _count_label(value: float, _position: Any = None) -> str:
     return f"{value:.3g}"
 
 
+def _mean(cell: Cell) -> float:
+    """The cell's mean (NaN when missing; callers drop such cells first)."""
+    return math.nan if cell.mean is None else cell.mean
+
+
+def _std(cell: Cell) -> float:
+    return 0.0 if cell.std is None else cell.std
+
+
 def _by_task(cells: Sequence[Cell]) -> dict[str, list[Cell]]:
     tasks: dict[str, list[Cell]] = {}
     for cell in cells:
@@ -119,7 +129,7 @@ def plot_metric_by_task(cells: Sequence[Cell], path: str | Path) -> Path | None:
                 if cell is None:
                     continue
                 x = i + (j - (len(layers) - 1) / 2) * width
-                ax.bar(x, cell.mean, width * 0.9, yerr=cell.std, capsize=3, color=colors[layer],
+                ax.bar(x, _mean(cell), width * 0.9, yerr=_std(cell), capsize=3, color=colors[layer],
                        alpha=0.45 if cell.interrupted else 1.0, hatch="//" if cell.baseline else None,
                        edgecolor="black", linewidth=0.5)
                 ax.scatter([x] * len(cell.values), cell.values, s=9, color="black", zorder=3)
@@ -158,7 +168,7 @@ def _scatter(cells: Sequence[Cell], path: str | Path, x_of: Callable[[Cell], flo
         for cell in group:
             marker = _MARKERS[variants.index(cell.variant) % len(_MARKERS)]
             color = colors[cell.layer]
-            ax.errorbar(x_of(cell), cell.mean, yerr=cell.std, fmt=marker, color=color, capsize=3, markersize=7,
+            ax.errorbar(x_of(cell) or math.nan, _mean(cell), yerr=_std(cell), fmt=marker, color=color, capsize=3, markersize=7,
                         markerfacecolor="white" if cell.baseline else color)
             if cell.variant and len(variants) > 1:
                 variant_handles.setdefault(cell.variant, Line2D([], [], color="grey", marker=marker, linestyle="",
@@ -251,7 +261,8 @@ def plot_metric_vs_seq_len(cells: Sequence[Cell], path: str | Path) -> Path | No
             members.sort(key=lambda c: c.seq_len or 0)
             style = _LINESTYLES[others.index(other) % len(_LINESTYLES)]
             baseline = any(c.baseline for c in members)
-            ax.errorbar([c.seq_len for c in members], [c.mean for c in members], yerr=[c.std for c in members],
+            ax.errorbar([c.seq_len or math.nan for c in members], [_mean(c) for c in members],
+                        yerr=[_std(c) for c in members],
                         color=colors[layer], linestyle=style, marker="o", capsize=3,
                         markerfacecolor="white" if baseline else colors[layer])
             if other and len(others) > 1:

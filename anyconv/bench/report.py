@@ -13,12 +13,13 @@ import base64
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 from typing import Any
 
-from anyconv.bench.aggregate import Cell, cells as make_cells, format_number
+from anyconv.bench.aggregate import Cell, format_number
+from anyconv.bench.aggregate import cells as make_cells
 from anyconv.bench.plots import CAPTIONS, write_plots
 from anyconv.bench.tables import best_cells, mean_std_text, write_leaderboard
 from anyconv.utils.io import atomic_write_text
@@ -68,8 +69,9 @@ def read_results(path: str | Path) -> list[dict[str, Any]]:
                 value = json.loads(line)
             except json.JSONDecodeError as error:
                 raise ValueError(f"{path}:{number}: not valid JSON ({error.msg})") from None
-            if not isinstance(value, dict):
-                raise ValueError(f"{path}:{number}: expected a JSON object, got {type(value).__name__}")
+            if not isinstance(value, dict):  # bad file content, so a ValueError like the line above
+                raise ValueError(  # noqa: TRY004
+                    f"{path}:{number}: expected a JSON object, got {type(value).__name__}")
             results.append(value)
     return results
 
@@ -174,7 +176,7 @@ def _figure(path: Path) -> str:
 def render_html(results: Sequence[Mapping[str, Any]], cells: Sequence[Cell], plots: Iterable[Path], *,
                 title: str = "anyconv benchmark report", generated_at: datetime | None = None) -> str:
     """The report as one HTML string (figures read from ``plots`` and inlined; nothing written)."""
-    generated_at = generated_at or datetime.now(timezone.utc)
+    generated_at = generated_at or datetime.now(UTC)
     figures = "".join(_figure(Path(p)) for p in plots) or '<p class="note">No data to plot.</p>'
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">

@@ -10,7 +10,12 @@ import pytest
 from rich.console import Console
 
 from anyconv.bench.aggregate import cells, separation
-from anyconv.bench.tables import leaderboard_rows, markdown_table, rich_table, write_leaderboard
+from anyconv.bench.tables import (
+    leaderboard_rows,
+    markdown_table,
+    rich_table,
+    write_leaderboard,
+)
 
 
 def make_result(layer: str, seed: int, metric: float | None, *, task: str = "copying", seq_len: int = 64,

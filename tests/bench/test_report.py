@@ -7,7 +7,7 @@ import json
 import re
 import shutil
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -17,7 +17,11 @@ import pytest
 from PIL import Image
 
 from anyconv.bench.aggregate import cells
-from anyconv.bench.plots import plot_learning_curves, plot_metric_vs_seq_len, write_plots
+from anyconv.bench.plots import (
+    plot_learning_curves,
+    plot_metric_vs_seq_len,
+    write_plots,
+)
 from anyconv.bench.report import read_results, write_report
 from tests.bench.test_leaderboard import make_result
 
@@ -44,7 +48,7 @@ def _results() -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    when = datetime(2026, 11, 28, 6, 30, tzinfo=timezone.utc)
+    when = datetime(2026, 11, 28, 6, 30, tzinfo=UTC)
     return write_report(_results(), tmp_path_factory.mktemp("report"), title="Quick <suite> & co", generated_at=when)
 
 

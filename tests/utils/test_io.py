@@ -32,11 +32,11 @@ def test_atomic_write_text_and_bytes_write_exactly_and_keep_old_file_on_bad_inpu
 
     text_path = tmp_path / "sub" / "table.csv"
     atomic_write_text(text_path, "a,b\r\n1,é\r\n")
-    assert text_path.read_bytes() == "a,b\r\n1,é\r\n".encode("utf-8")  # no newline translation
+    assert text_path.read_bytes() == "a,b\r\n1,é\r\n".encode()  # no newline translation
     assert text_path.stat().st_mode & 0o644 == 0o644
     with pytest.raises(TypeError, match="needs a str, got bytes"):
         atomic_write_text(text_path, b"x")
-    assert text_path.read_bytes() == "a,b\r\n1,é\r\n".encode("utf-8")
+    assert text_path.read_bytes() == "a,b\r\n1,é\r\n".encode()
 
     bin_path = tmp_path / "plot.png"
     atomic_write_bytes(bin_path, b"\x89PNG\x00\x01")
