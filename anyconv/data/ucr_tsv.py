@@ -55,7 +55,8 @@ def _split_row(line: str, delimiter: str, path: str, line_no: int) -> tuple[str,
         if not values:
             raise malformed(path, line_no, "expected a label and values separated by whitespace")
     else:
-        line = line.removesuffix(delimiter)  # a trailing delimiter closes the row; it adds no value
+        # a trailing delimiter (and spaces after it) closes the row; it adds no value
+        line = line.rstrip(" ").removesuffix(delimiter)
         label, found, values = line.partition(delimiter)
         sep = delimiter
         if not found or not values.strip():

@@ -82,7 +82,7 @@ def test_old_ucr_txt_whitespace_and_float_labels(tmp_path, delimiter):
 def test_trailing_delimiter_is_not_a_value(tmp_path, sep):
     series, labels = _gunpoint(4)
     path = tmp_path / "d.tsv"
-    path.write_text(_tsv(series, labels, end=sep).replace("\t", sep))
+    path.write_text(_tsv(series, labels, end=sep + " ").replace("\t", sep))
     X, _ = load_ucr_tsv(path)
     assert X.shape == (4, 1, 150) and not np.isnan(X).any()
     np.testing.assert_array_equal(X[:, 0], series)
@@ -102,6 +102,13 @@ def test_ucr_2018_variable_length_through_load_timeseries_file(tmp_path):
     assert padded.shape == (len(series), 1, lengths.max()) and (padded == -9.0).sum() == (lengths.max() - lengths).sum()
     kept, _ = load_timeseries_file(path)
     assert kept.shape == (len(series), 1, 150) and np.isnan(kept).sum() == (150 - lengths).sum()
+
+
+def test_ts_strip_trailing_missing(tmp_path):
+    path = tmp_path / "pad.ts"
+    path.write_text("@problemName x\n@dimensions 2\n@classLabel true a\n@data\n1,2,?:3,?,?:a\n1,2,3:4,5,6:a\n")
+    X, y = load_timeseries_file(path, strip_trailing_missing=True)
+    assert [s.shape for s in X] == [(2, 2), (2, 3)] and np.isnan(X[0][1, 1]) and list(y) == ["a", "a"]
 
 
 @pytest.mark.parametrize(
