@@ -151,7 +151,10 @@ def _leaderboard(cells: Sequence[Cell]) -> str:
 
 def _runs_table(cells: Sequence[Cell]) -> str:
     head = ("run id", "task", "variant", "layer", "seed", "test metric", "steps", "seconds", "status")
-    out = ["<table><thead><tr>" + "".join(f"<th>{escape(h)}</th>" for h in head) + "</tr></thead><tbody>"]
+    numeric = {"seed", "test metric", "steps", "seconds"}
+    out = ["<table><thead><tr>" + "".join(
+        f'<th class="num">{escape(h)}</th>' if h in numeric else f"<th>{escape(h)}</th>" for h in head)
+        + "</tr></thead><tbody>"]
     for cell in cells:
         for run in cell.runs:
             value = (run.get("test") or {}).get("metric")
@@ -162,7 +165,9 @@ def _runs_table(cells: Sequence[Cell]) -> str:
                     format_number(value, cell.metric), str(run.get("steps_done", "—")),
                     "—" if seconds is None else f"{float(seconds):.1f}", status]
             css = ' class="interrupted"' if status == "interrupted" else ""
-            out.append(f"<tr{css}>" + "".join(f"<td>{escape(v)}</td>" for v in cols) + "</tr>")
+            out.append(f"<tr{css}>" + "".join(
+                f'<td class="num">{escape(v)}</td>' if h in numeric else f"<td>{escape(v)}</td>"
+                for h, v in zip(head, cols)) + "</tr>")
     return "".join(out) + "</tbody></table>"
 
 
