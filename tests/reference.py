@@ -81,3 +81,31 @@ def loop_conv1d(x: Tensor, weight: Tensor, *, mode: str, groups: int) -> Tensor:
                         acc += float(weight[o, i, s]) * float(x[b, g * c_in_g + i, pos])
                 y[b, o, t] = acc
     return y
+
+
+def two_sided_loop(x: Tensor, causal: Tensor, anticausal: Tensor) -> Tensor:
+    """The references' bidirectional long convolution, one output at a time (depthwise):
+
+    ``y[b, o, t] = Σ_s causal[o, s] · x[b, i, t − s] + Σ_j anticausal[o, j] · x[b, i, t + j + 1]``
+    with input channel ``i = o // (C_out / C_in)`` and samples outside ``0 .. L−1`` read as zero.
+    An all-zero ``anticausal`` gives the causal convolution. Float64 accumulation.
+
+    Shape:
+        x: ``(B, C_in, L)``; causal, anticausal: ``(C_out, N)`` → ``(B, C_out, L)``
+    """
+    batch, c_in, n = x.shape
+    c_out, taps = causal.shape
+    per_input = c_out // c_in
+    y = torch.zeros(batch, c_out, n, dtype=torch.float64)
+    for b in range(batch):
+        for o in range(c_out):
+            i = o // per_input
+            for t in range(n):
+                acc = 0.0
+                for s in range(taps):
+                    if 0 <= t - s < n:
+                        acc += float(causal[o, s]) * float(x[b, i, t - s])
+                    if 0 <= t + s + 1 < n:
+                        acc += float(anticausal[o, s]) * float(x[b, i, t + s + 1])
+                y[b, o, t] = acc
+    return y.to(x.dtype)

@@ -45,5 +45,5 @@ def check_length(name: str, length: int | None, maximum: int) -> int:
     if length is None:
         return maximum
     if isinstance(length, bool) or not isinstance(length, int) or not 1 <= length <= maximum:
-        raise ValueError(f"{name}: length must be an int in [1, {maximum}] (seq_len), got {length!r}")
+        raise ValueError(f"{name}: length must be an int in [1, {maximum}] (the longest kernel), got {length!r}")
     return length

@@ -9,6 +9,7 @@ The kernel is a function of position, evaluated on the grid of the sequence::
             with one learned frequency vector ``a`` (init ``w``) shared by every activation)
     k(t)  = h(t) · (exp(−t·|δ_c|) + shift),   δ_c = linspace(ln(target)/slow_decay_pct,
             ln(target)/fast_decay_pct, channels)   (fixed, one decay rate per channel)
+    k(t)  ← k(t) / Σ_c |k_c(t)|                   (only with ``normalized=True``)
 
 The MLP parameters (Sin frequencies included) carry the reference's optimizer hints
 (``lr=1e-3``, ``weight_decay=0``). The positional features are fixed buffers (the reference's
@@ -82,13 +83,15 @@ class HyenaFilter(Kernel):
             ``t = fast_decay_pct`` for the fastest channel and ``t = slow_decay_pct`` for the slowest.
         shift: added to the window (reference 0).
         modulate: apply the decay window (reference True).
-        normalized: divide ``h(t)`` by its L1 norm over channels (reference option, default False).
+        normalized: after the window, divide ``k(t)`` by its L1 norm over the kernels at each
+            time step, so ``filter().abs().sum(-1) == 1`` for every ``t`` (as the reference's
+            ``h / torch.norm(h, dim=-1, p=1)`` on its ``(1, L, channels)`` filter; default False).
         bidirectional: produce a second, anti-causal set of kernels and return two-sided weights.
         lr, weight_decay: optimizer hints on the MLP parameters (reference 1e-3 and 0).
 
     Shape:
         ``forward(length=None)`` → ``(channels, 1, K)`` with ``K = length`` (causal) or
-        ``2 * length - 1`` (bidirectional, lag 0 at index ``length - 1``).
+        ``2 * length`` (bidirectional, lag 0 at index ``length``; see :mod:`~anyconv.kernels.two_sided`).
     """
 
     def __init__(
@@ -166,16 +169,16 @@ class HyenaFilter(Kernel):
         for layer in self.hidden:
             h = self.activation(layer(h))  # (n, width)
         h = self.output(h)  # (n, out)
-        if self.normalized:
-            h = h / torch.norm(h, dim=-1, p=1, keepdim=True)
         if self.modulate:
             h = h * (torch.exp(-self.t[:n] * self.deltas.abs()) + self.shift)  # (n, out)
+        if self.normalized:  # after the window; over the kernels at each t (reference: dim=-1 of (1, L, D))
+            h = h / torch.norm(h, dim=-1, p=1, keepdim=True)  # (n, out)
         return h
 
     def forward(self, length: int | None = None) -> Tensor:
         k = self.filter(length).transpose(0, 1)  # (out, n)
         if self.bidirectional:
-            k = two_sided(k[: self.channels], k[self.channels :])  # (C, 2n-1)
+            k = two_sided(k[: self.channels], k[self.channels :])  # (C, 2n)
         return k.unsqueeze(1)  # (C, 1, K)
 
     def extra_repr(self) -> str:
@@ -184,6 +187,8 @@ class HyenaFilter(Kernel):
             parts.append(f"num_inner_mlps={self.num_inner_mlps}")
         if not self.modulate:
             parts.append("modulate=False")
+        if self.normalized:
+            parts.append("normalized=True")
         if self.bidirectional:
             parts.append("bidirectional=True")
         return ", ".join(parts)

@@ -50,8 +50,8 @@ class LongConvKernel(Kernel):
 
     Shape:
         ``forward(length=None)`` → ``(C * heads, 1, K)`` with ``K = length`` (causal) or
-        ``2 * length - 1`` (bidirectional, lag 0 at index ``length - 1``); ``length`` defaults
-        to ``seq_len``; a shorter length returns the first ``length`` taps of each side.
+        ``2 * length`` (bidirectional, lag 0 at index ``length``; see
+        :mod:`~anyconv.kernels.two_sided`); ``length`` defaults to ``seq_len``; a shorter length returns the first ``length`` taps of each side.
     """
 
     def __init__(
@@ -88,7 +88,7 @@ class LongConvKernel(Kernel):
         n = check_length(type(self).__name__, length, self.seq_len)
         k = self.dropout(squash(self.kernel[..., :n], self.lam))  # (sides*heads, C, n)
         if self.bidirectional:
-            k = two_sided(k[: self.heads], k[self.heads :])  # (heads, C, 2n-1)
+            k = two_sided(k[: self.heads], k[self.heads :])  # (heads, C, 2n)
         return heads_to_weight(k)
 
     def extra_repr(self) -> str:

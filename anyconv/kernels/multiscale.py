@@ -61,9 +61,13 @@ class SGConvKernel(Kernel):
         bidirectional: also learn an anti-causal kernel and return the two-sided weight.
         lr: learning rate hint for the sub-kernels (reference: 1e-3; None for no hint).
 
+    ``forward(length)`` accepts any ``length`` up to :attr:`max_length`: the reference builds
+    its kernel at the input length, truncating the concatenated scales or zero-padding them,
+    so a sequence longer than ``seq_len`` still sees all ``full_length`` taps.
+
     Shape:
-        ``forward(length=None)`` → ``(C * heads, 1, K)`` with ``K = length`` (causal) or
-        ``2 * length - 1`` (bidirectional, lag 0 at index ``length - 1``).
+        ``forward(length=None)`` → ``(C * heads, 1, K)`` with ``K = length`` (default ``seq_len``; causal) or
+        ``2 * length`` (bidirectional, lag 0 at index ``length``; see :mod:`~anyconv.kernels.two_sided`).
     """
 
     def __init__(
@@ -109,6 +113,11 @@ class SGConvKernel(Kernel):
         """Length of the concatenated kernel before truncation: ``kernel_dim · 2^(n_scales-1)``."""
         return sum(self.kernel_dim * scale_factor(i) for i in range(self.n_scales))
 
+    @property
+    def max_length(self) -> int:
+        """Longest kernel :meth:`forward` returns: ``max(seq_len, full_length)`` (zero taps past ``full_length``)."""
+        return max(self.seq_len, self.full_length)
+
     def reset_parameters(self) -> None:
         with torch.no_grad():
             for param in self.sub_kernels:
@@ -131,11 +140,11 @@ class SGConvKernel(Kernel):
         return torch.cat(pieces, dim=-1)
 
     def forward(self, length: int | None = None) -> Tensor:
-        n = check_length(type(self).__name__, length, self.seq_len)
+        n = self.seq_len if length is None else check_length(type(self).__name__, length, self.max_length)
         k = self.raw_kernel() / self.kernel_norm  # (sides*heads, C, full_length)
         k = k[..., :n] if k.shape[-1] >= n else F.pad(k, (0, n - k.shape[-1]))  # (sides*heads, C, n)
         if self.bidirectional:
-            k = two_sided(k[: self.heads], k[self.heads :])  # (heads, C, 2n-1)
+            k = two_sided(k[: self.heads], k[self.heads :])  # (heads, C, 2n)
         return heads_to_weight(k)
 
     def extra_repr(self) -> str:

@@ -39,12 +39,13 @@ class LongKernelBlock(KernelConv):
         dropout: float,
         postact: str,
         method: str,
+        check_finite: bool,
         device: torch.device | str | None,
         dtype: torch.dtype | None,
     ) -> None:
         channels = positive_int("channels", channels)
         mode = "same" if bidirectional else "causal"
-        super().__init__(ndim=1, mode=mode, groups=channels, method=method, flip=True)
+        super().__init__(ndim=1, mode=mode, groups=channels, method=method, flip=True, check_finite=check_finite)
         self.channels = channels
         self.seq_len = positive_int("seq_len", seq_len)
         self.heads = positive_int("heads", heads)
@@ -63,13 +64,14 @@ class LongKernelBlock(KernelConv):
         self.kernel.reset_parameters()
 
     def _weight(self, length: int) -> Tensor:  # pragma: no cover - abstract
-        """The engine weight for an input of ``length`` samples: ``(C · heads, 1, K)``."""
+        """The engine weight for an input of ``length`` samples (the subclass decides how many
+        taps that is): ``(C · heads, 1, K)``."""
         raise NotImplementedError
 
     def forward(self, x: Tensor) -> Tensor:
         if x.ndim != 3 or x.shape[1] != self.channels:
             raise ValueError(f"{type(self).__name__}: expected x of shape (B, {self.channels}, L), got {tuple(x.shape)}")
-        weight = self._weight(min(x.shape[-1], self.seq_len))  # (C*heads, 1, K)
+        weight = self._weight(x.shape[-1])  # (C*heads, 1, K)
         y = self._conv_forward(x, weight, None)  # (B, C*heads, L)
         skip = self.D.t().reshape(-1)  # (C*heads,) in the weight's channel order
         y = y + x.repeat_interleave(self.heads, dim=1) * skip[:, None]  # (B, C*heads, L)

@@ -25,10 +25,11 @@ class _DenseConvNd(KernelConv):
         groups: int = 1,
         method: str = "auto",
         flip: bool = False,
+        check_finite: bool = True,
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
     ) -> None:
-        super().__init__(ndim=ndim, mode=mode, groups=groups, method=method, flip=flip)
+        super().__init__(ndim=ndim, mode=mode, groups=groups, method=method, flip=flip, check_finite=check_finite)
         self.kernel = DenseKernel(
             in_channels, out_channels, kernel_size, groups=groups, ndim=ndim, device=device, dtype=dtype
         )
@@ -69,12 +70,13 @@ class Conv1d(_DenseConvNd):
         groups: int = 1,
         method: str = "auto",
         flip: bool = False,
+        check_finite: bool = True,
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__(
-            in_channels, out_channels, kernel_size, bias,
-            ndim=1, mode=mode, groups=groups, method=method, flip=flip, device=device, dtype=dtype,
+            in_channels, out_channels, kernel_size, bias, ndim=1, mode=mode, groups=groups, method=method,
+            flip=flip, check_finite=check_finite, device=device, dtype=dtype,
         )
 
 
@@ -97,10 +99,11 @@ class Conv2d(_DenseConvNd):
         groups: int = 1,
         method: str = "auto",
         flip: bool = False,
+        check_finite: bool = True,
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__(
-            in_channels, out_channels, kernel_size, bias,
-            ndim=2, mode=mode, groups=groups, method=method, flip=flip, device=device, dtype=dtype,
+            in_channels, out_channels, kernel_size, bias, ndim=2, mode=mode, groups=groups, method=method,
+            flip=flip, check_finite=check_finite, device=device, dtype=dtype,
         )

@@ -39,6 +39,14 @@ class HyenaOperator1d(KernelConv):
     (``mode="same"``) and the filter produces a second, anti-causal set of kernels that are
     joined into two-sided weights (``mode="same"``), the construction LongConv and SGConv use.
 
+    The kernel module is ``self.kernel`` (the layer contract; the reference calls it ``filter_fn``).
+
+    **Inputs longer than** ``seq_len``: the filter is defined on the ``seq_len``-point grid, so
+    the long kernels have ``seq_len`` taps (lags ``0 .. seq_len-1``, and as many future lags
+    when bidirectional) and are zero beyond; all ``L`` outputs are returned, so the layer keeps
+    the ``(B, C, L) → (B, C, L)`` contract. The reference instead truncates its output to the
+    first ``seq_len`` positions; those positions are identical here.
+
     Args:
         channels: model width ``C``.
         seq_len: longest sequence (the filter's time grid).
@@ -46,12 +54,16 @@ class HyenaOperator1d(KernelConv):
         order: depth of the recurrence (>= 2).
         filter_width: width of the filter MLP (reference ``filter_order``).
         short_filter_size: taps of the short depthwise convolution.
-        emb_dim, w, num_inner_mlps, modulate: passed to :class:`HyenaFilter`. ``emb_dim=5`` and
+        emb_dim, w, num_inner_mlps, modulate, normalized: passed to :class:`HyenaFilter`
+            (``normalized=True``: each time step of the windowed kernels has unit L1 norm over
+            the kernels, the reference option). ``emb_dim=5`` and
             ``w=10`` follow safari's synthetic-task configs (its class defaults, 3 and 1, failed
             to learn our copying task in 300 steps, measured).
         filter_lr: learning-rate hint for the filter MLP (its weight decay is hinted 0).
         dropout: dropout on the gated products.
         method: engine for the long convolutions (``"auto"``, ``"direct"``, ``"fft"``).
+        check_finite: let the FFT engine raise on NaN/inf input (one host sync per call; see
+            :class:`~anyconv.layers.base.KernelConv`).
 
     Shape:
         x: ``(B, C, L)`` → ``(B, C, L)``; causal unless ``bidirectional``.
@@ -70,15 +82,17 @@ class HyenaOperator1d(KernelConv):
         w: float = 10.0,
         num_inner_mlps: int = 2,
         modulate: bool = True,
+        normalized: bool = False,
         filter_lr: float | None = 1e-3,
         dropout: float = 0.0,
         method: str = "auto",
+        check_finite: bool = True,
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
     ) -> None:
         channels = positive_int("channels", channels)
         mode = "same" if bidirectional else "causal"
-        super().__init__(ndim=1, mode=mode, groups=channels, method=method, flip=True)
+        super().__init__(ndim=1, mode=mode, groups=channels, method=method, flip=True, check_finite=check_finite)
         self.channels, self.bidirectional = channels, bool(bidirectional)
         self.seq_len = positive_int("seq_len", seq_len)
         self.order = positive_int("order", order, minimum=2)
@@ -86,10 +100,12 @@ class HyenaOperator1d(KernelConv):
         factory = {"device": device, "dtype": dtype}
         width = (self.order + 1) * channels
         self.in_proj = nn.Conv1d(channels, width, 1, **factory)
-        self.short_filter = Conv1d(width, width, short_filter_size, groups=width, mode=mode, **factory)
-        self.filter = HyenaFilter(
-            channels * (self.order - 1), seq_len, emb_dim=emb_dim, width=filter_width,
-            num_inner_mlps=num_inner_mlps, w=w, modulate=modulate, bidirectional=bidirectional,
+        self.short_filter = Conv1d(
+            width, width, short_filter_size, groups=width, mode=mode, check_finite=check_finite, **factory
+        )
+        self.kernel = HyenaFilter(
+            channels * (self.order - 1), seq_len, emb_dim=emb_dim, width=filter_width, num_inner_mlps=num_inner_mlps,
+            w=w, modulate=modulate, normalized=normalized, bidirectional=bidirectional,
             lr=optional_rate("filter_lr", filter_lr), weight_decay=0.0, **factory,
         )
         self.D = nn.Parameter(torch.empty(channels * (self.order - 1), **factory))  # reference: filter bias
@@ -100,7 +116,7 @@ class HyenaOperator1d(KernelConv):
     def reset_parameters(self) -> None:
         self.in_proj.reset_parameters()
         self.short_filter.reset_parameters()
-        self.filter.reset_parameters()
+        self.kernel.reset_parameters()
         with torch.no_grad():
             self.D.normal_()
         self.out_proj.reset_parameters()
@@ -111,7 +127,7 @@ class HyenaOperator1d(KernelConv):
         c, n_kernels = self.channels, self.order - 1
         u = self.short_filter(self.in_proj(x))  # (B, (order+1)*C, L)
         *gates, v = u.split(c, dim=1)  # order gates x_0..x_{order-1} and v, each (B, C, L)
-        k = self.filter(min(x.shape[-1], self.seq_len))  # (C*(order-1), 1, K)
+        k = self.kernel(min(x.shape[-1], self.seq_len))  # (C*(order-1), 1, K): zero past seq_len lags
         k = k.reshape(c, n_kernels, k.shape[-1])  # (C, order-1, K)
         skip = self.D.reshape(c, n_kernels)  # (C, order-1)
         for o, gate in enumerate(reversed(gates[1:])):
@@ -125,6 +141,8 @@ class HyenaOperator1d(KernelConv):
             parts.append("bidirectional=True")
         if self.short_filter_size != 3:
             parts.append(f"short_filter_size={self.short_filter_size}")
+        if self.kernel.normalized:
+            parts.append("normalized=True")
         if self.dropout.p:
             parts.append(f"dropout={self.dropout.p}")
         if self.method != "auto":

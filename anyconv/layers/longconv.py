@@ -35,6 +35,8 @@ class LongConv1d(LongKernelBlock):
         dropout: dropout after the activation.
         postact: ``"glu"`` or ``"none"`` after the output projection.
         method: engine (``"auto"``, ``"direct"``, ``"fft"``).
+        check_finite: let the FFT engine raise on NaN/inf input (one host sync per call; see
+            :class:`~anyconv.layers.base.KernelConv`).
 
     Shape:
         x: ``(B, C, L)`` → ``(B, C, L)``; causal unless ``bidirectional``.
@@ -53,12 +55,13 @@ class LongConv1d(LongKernelBlock):
         dropout: float = 0.0,
         postact: str = "glu",
         method: str = "auto",
+        check_finite: bool = True,
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__(
             channels, seq_len, bidirectional=bidirectional, heads=heads, dropout=dropout,
-            postact=postact, method=method, device=device, dtype=dtype,
+            postact=postact, method=method, check_finite=check_finite, device=device, dtype=dtype,
         )
         self.kernel = LongConvKernel(
             channels, seq_len, heads=heads, lam=kernel_lam, dropout=kernel_dropout,
@@ -67,7 +70,7 @@ class LongConv1d(LongKernelBlock):
         self.reset_parameters()
 
     def _weight(self, length: int) -> Tensor:
-        return self.kernel(length)
+        return self.kernel(min(length, self.seq_len))  # (C*heads, 1, K)
 
     def extra_repr(self) -> str:
         return f"{self._block_repr()}, kernel_lam={self.kernel.lam}, kernel_dropout={self.kernel.dropout.p}"

@@ -26,7 +26,9 @@ class SGConv1d(LongKernelBlock):
 
     Args:
         channels: model width ``C``.
-        seq_len: longest sequence (sets the number of scales).
+        seq_len: sets the number of scales. Longer inputs keep the whole kernel (all
+            ``kernel.full_length = kernel_dim · 2^(n_scales-1) >= seq_len`` taps, zero beyond) as
+            the reference does, which builds its kernel at the input length; every output is returned.
         bidirectional: non-causal two-sided kernel.
         heads: kernels per channel.
         kernel_dim: taps per scale (reference default 64).
@@ -37,6 +39,8 @@ class SGConv1d(LongKernelBlock):
         dropout: dropout after the activation.
         postact: ``"glu"`` or ``"none"``.
         method: engine (``"auto"``, ``"direct"``, ``"fft"``).
+        check_finite: let the FFT engine raise on NaN/inf input (one host sync per call; see
+            :class:`~anyconv.layers.base.KernelConv`).
 
     Shape:
         x: ``(B, C, L)`` → ``(B, C, L)``; causal unless ``bidirectional``.
@@ -57,12 +61,13 @@ class SGConv1d(LongKernelBlock):
         dropout: float = 0.0,
         postact: str = "glu",
         method: str = "auto",
+        check_finite: bool = True,
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__(
             channels, seq_len, bidirectional=bidirectional, heads=heads, dropout=dropout,
-            postact=postact, method=method, device=device, dtype=dtype,
+            postact=postact, method=method, check_finite=check_finite, device=device, dtype=dtype,
         )
         self.kernel = SGConvKernel(
             channels, seq_len, heads=heads, kernel_dim=kernel_dim, n_scales=n_scales, decay=decay,
@@ -71,7 +76,7 @@ class SGConv1d(LongKernelBlock):
         self.reset_parameters()
 
     def _weight(self, length: int) -> Tensor:
-        return self.kernel(length)
+        return self.kernel(min(length, self.kernel.max_length))  # (C*heads, 1, K)
 
     def extra_repr(self) -> str:
         k = self.kernel

@@ -23,7 +23,8 @@ class ShortConv1d(LongKernelBlock):
     The baseline that shows what long kernels buy: identical D skip, GELU and GLU projection,
     but each layer sees only ``kernel_size - 1`` past samples (or ``(kernel_size-1)//2`` on each
     side when ``bidirectional``, ``mode="same"``). ``seq_len`` is accepted for the common
-    sequence-layer signature and otherwise unused.
+    sequence-layer signature and otherwise unused. ``method`` and ``check_finite`` as
+    :class:`~anyconv.layers.base.KernelConv`.
 
     Shape:
         x: ``(B, C, L)`` → ``(B, C, L)``; causal unless ``bidirectional``.
@@ -40,12 +41,13 @@ class ShortConv1d(LongKernelBlock):
         dropout: float = 0.0,
         postact: str = "glu",
         method: str = "auto",
+        check_finite: bool = True,
         device: torch.device | str | None = None,
         dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__(
             channels, seq_len, bidirectional=bidirectional, heads=heads, dropout=dropout,
-            postact=postact, method=method, device=device, dtype=dtype,
+            postact=postact, method=method, check_finite=check_finite, device=device, dtype=dtype,
         )
         self.kernel_size = positive_int("kernel_size", kernel_size)
         self.kernel = DenseKernel(channels, channels * heads, kernel_size, groups=channels, device=device, dtype=dtype)

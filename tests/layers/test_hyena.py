@@ -55,7 +55,7 @@ def reference_hyena(layer: HyenaOperator1d, u: torch.Tensor) -> torch.Tensor:
     short = layer.short_filter
     uc = F.conv1d(u, short.kernel.weight, short.bias, padding=2, groups=u.shape[1])[..., :L]
     *x, v = uc.split(C, dim=1)
-    k = reference_filter(layer.filter, L).T.reshape(C, order - 1, L).permute(1, 0, 2)  # 'l (v o) -> o v l'
+    k = reference_filter(layer.kernel, L).T.reshape(C, order - 1, L).permute(1, 0, 2)  # 'l (v o) -> o v l'
     bias = layer.D.reshape(C, order - 1).T  # '(v o) -> o v'
     fft_size = 2 * L
     for o, x_i in enumerate(reversed(x[1:])):
@@ -91,10 +91,10 @@ def test_causal_and_bidirectional():
 def test_optimizer_hints():
     layer = HyenaOperator1d(4, 16, filter_width=8, filter_lr=2e-4)
     groups = param_groups(layer, lr=1e-2, weight_decay=0.1)
-    filter_group = next(g for g in groups if "filter.output.weight" in g["names"])
+    filter_group = next(g for g in groups if "kernel.output.weight" in g["names"])
     assert filter_group["lr"] == 2e-4 and filter_group["weight_decay"] == 0.0
-    assert "filter.activation.freq" in filter_group["names"]
-    assert {n for n in filter_group["names"]} == {n for n, _ in layer.filter.named_parameters(prefix="filter")}
+    assert "kernel.activation.freq" in filter_group["names"]
+    assert {n for n in filter_group["names"]} == {n for n, _ in layer.kernel.named_parameters(prefix="kernel")}
 
 
 def test_sine_frequencies_shared():

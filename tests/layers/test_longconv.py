@@ -18,15 +18,17 @@ D64 = torch.float64
 def reference_long_conv(layer: LongConv1d, u: torch.Tensor) -> torch.Tensor:
     """safari ``LongConv.forward`` (eval mode, postact GLU) with the layer's parameters.
 
-    Kernel ``(2·heads or heads, H, L)``; ``bidirectional``: ``pad(k0, (0, L)) + pad(k1.flip, (L, 0))``;
-    FFT convolution at size ``2L`` (reference uses ``L_kernel + L``); ``+ D·u``; flatten ``(c h)``.
+    Kernel ``(2·heads or heads, H, L_kernel)`` with ``L_kernel = min(L, seq_len)``;
+    ``bidirectional``: ``pad(k0, (0, L)) + pad(k1.flip, (L, 0))``; FFT convolution at size
+    ``L_kernel + L``; ``+ D·u``; flatten ``(c h)``.
     """
     L = u.shape[-1]
-    k = squash(layer.kernel.kernel, layer.kernel.lam)  # (sides*heads, H, L)
+    l_kernel = min(L, layer.seq_len)
+    k = squash(layer.kernel.kernel[..., :l_kernel], layer.kernel.lam)  # (sides*heads, H, L_kernel)
     if layer.bidirectional:
         k0, k1 = k[: layer.heads], k[layer.heads :]
         k = F.pad(k0, (0, L)) + F.pad(k1.flip(-1), (L, 0))
-    n = k.shape[-1] + L if not layer.bidirectional else 2 * L
+    n = l_kernel + L
     y = torch.fft.irfft(torch.fft.rfft(u, n=n)[:, None] * torch.fft.rfft(k, n=n)[None], n=n)[..., :L]  # (B, c, H, L)
     y = y + u[:, None] * layer.D[None, :, :, None]
     y = y.permute(0, 2, 1, 3).reshape(u.shape[0], -1, L)  # our channel order: (H c)
@@ -51,8 +53,8 @@ def test_kernel_layout_heads_and_length():
 def test_two_sided_layout_by_hand():
     causal = torch.tensor([1.0, 2.0, 3.0])
     anti = torch.tensor([10.0, 20.0, 30.0])
-    # lag -2, -1 read x[t+2], x[t+1] through anti[1], anti[0]; lag 0.. through causal
-    torch.testing.assert_close(two_sided(causal, anti), torch.tensor([20.0, 10.0, 1.0, 2.0, 3.0]))
+    # lag -3, -2, -1 read x[t+3], x[t+2], x[t+1] through anti[2], anti[1], anti[0]; lag 0.. through causal
+    torch.testing.assert_close(two_sided(causal, anti), torch.tensor([30.0, 20.0, 10.0, 1.0, 2.0, 3.0]))
 
 
 @pytest.mark.parametrize("bidirectional", [False, True])

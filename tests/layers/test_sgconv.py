@@ -98,10 +98,11 @@ def test_causal_and_bidirectional():
 
 def test_bidirectional_kernel_halves():
     kernel = SGConvKernel(2, 8, kernel_dim=2, bidirectional=True, dtype=D64)
-    w = kernel()  # (2, 1, 15), lag 0 at index 7
+    w = kernel()  # (2, 1, 16), lag 0 at index 8
     k = kernel.raw_kernel() / kernel.kernel_norm  # (2 sides, 2, 8)
-    torch.testing.assert_close(w[:, 0, 7:], k[0])
-    torch.testing.assert_close(w[:, 0, :7], k[1, :, :7].flip(-1))
+    assert w.shape == (2, 1, 16)
+    torch.testing.assert_close(w[:, 0, 8:], k[0])
+    torch.testing.assert_close(w[:, 0, :8], k[1].flip(-1))
 
 
 def test_optimizer_hints():
