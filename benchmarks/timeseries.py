@@ -341,7 +341,7 @@ def report(console: Console, rows: list[dict], lw_rows: list[dict], skipped: dic
 
 
 def _source_digest() -> str:
-    """Digest of anyconv/timeseries/*.py and its C loops: which estimator code was measured."""
+    """Digest of anyconv/timeseries/**/*.py and its C loops: which estimator code was measured."""
     import glob
     import hashlib
 
@@ -349,7 +349,7 @@ def _source_digest() -> str:
 
     digest = hashlib.sha256()
     root = os.path.dirname(anyconv.timeseries.__file__)
-    sources = glob.glob(os.path.join(root, "*.py")) + glob.glob(os.path.join(root, "_native", "*.[ch]"))
+    sources = glob.glob(os.path.join(root, "**", "*.py"), recursive=True) + glob.glob(os.path.join(root, "_native", "*.[ch]"))
     for path in sorted(sources):
         with open(path, "rb") as handle:
             digest.update(handle.read())

@@ -1,7 +1,14 @@
 """Random-kernel time-series classification (ROCKET family) as scikit-learn estimators.
 
-Kernel *sampling* (``*_kernels.py``) is kept apart from kernel *application*
-(torch engine and a plain numpy reference), so one sampled bank can be applied by either.
+One folder per method family -- ``rocket/``, ``minirocket/`` (MiniRocket,
+MultiRocket and HDC-MiniRocket share one bank and engine), ``lightwaves/`` -- each
+with the same role files: the estimator, ``kernels.py`` (sampling), ``engine.py``
+(torch), ``native.py`` (the compiled loop's wrapper) and ``reference.py`` (numpy
+oracle). Kernel *sampling* is kept apart from kernel *application*, so one sampled
+bank can be applied by any engine. Shared pieces stay here: ``_base.py`` and
+``_classifier.py`` (base classes), ``_validation.py``, ``_args.py``, ``_layouts.py``
+(the one cache of engine layouts), ``linear_head.py`` and ``native.py`` (the
+compiled library's loader: :func:`native.status`, :func:`native.available`).
 """
 
 from anyconv.timeseries._validation import check_collection, check_consistent, pad_series  # noqa: E402
@@ -12,9 +19,9 @@ __all__ += ["check_collection", "check_consistent", "pad_series"]
 from anyconv.timeseries._base import BaseRandomKernelTransformer  # noqa: E402
 from anyconv.timeseries._classifier import RandomKernelClassifier  # noqa: E402
 from anyconv.timeseries.minirocket import MiniRocket  # noqa: E402
-from anyconv.timeseries.multirocket import MultiRocket  # noqa: E402
-from anyconv.timeseries.hdc_minirocket import HDCMiniRocket  # noqa: E402
-from anyconv.timeseries.minirocket_classifiers import (  # noqa: E402
+from anyconv.timeseries.minirocket import MultiRocket  # noqa: E402
+from anyconv.timeseries.minirocket import HDCMiniRocket  # noqa: E402
+from anyconv.timeseries.minirocket import (  # noqa: E402
     HDCMiniRocketClassifier,
     MiniRocketClassifier,
     MultiRocketClassifier,

@@ -36,6 +36,7 @@ import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from anyconv.timeseries._args import int_at_least, optional_int_at_least
 from anyconv.timeseries._validation import check_collection, check_consistent
 
 __all__ = ["BaseRandomKernelTransformer", "torch_threads", "resolve_n_jobs", "resolve_device"]
@@ -126,14 +127,8 @@ class BaseRandomKernelTransformer(TransformerMixin, BaseEstimator):
 
     # -- parameter checks shared by all subclasses ---------------------------------
     def _check_common_params(self) -> None:
-        n = self.n_kernels
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-            raise ValueError(f"n_kernels must be a positive int, got {n!r}")
-        bs = self.batch_size
-        if bs is not None and (
-            isinstance(bs, bool) or not isinstance(bs, (int, np.integer)) or bs < 1
-        ):
-            raise ValueError(f"batch_size must be a positive int or None, got {bs!r}")
+        int_at_least("n_kernels", self.n_kernels, 1)
+        optional_int_at_least("batch_size", self.batch_size, 1)
         resolve_n_jobs(self.n_jobs)
         self._device = resolve_device(self.device)
 

@@ -123,6 +123,10 @@ class RandomKernelClassifier(ClassifierMixin, BaseEstimator):
             y = y.ravel()
         if y.ndim != 1:
             raise ValueError(f"y must be 1-D (one label per case), got shape {y.shape}")
+        if y.shape[0] == 0:
+            raise ValueError(
+                f"{type(self).__name__} got 0 cases (y is empty); fit needs cases of at least 2 classes"
+            )
         check_classification_targets(y)
         classes = np.unique(y)
         if classes.shape[0] < 2:

@@ -18,8 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.base import BaseEstimator
-from sklearn.linear_model._base import LinearClassifierMixin
+from sklearn.base import BaseEstimator, is_classifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -57,7 +56,9 @@ class LinearHead:
         """
         steps = [step for _, step in head.steps] if isinstance(head, Pipeline) else [head]
         *scalers, linear = steps
-        if not isinstance(linear, LinearClassifierMixin) or not hasattr(linear, "coef_"):
+        # public API only: a fitted classifier with coef_ and intercept_ is linear
+        # (sklearn.linear_model._base.LinearClassifierMixin is private)
+        if not (is_classifier(linear) and hasattr(linear, "coef_") and hasattr(linear, "intercept_")):
             raise ValueError(
                 f"the head must end in a fitted linear classifier (RidgeClassifierCV, "
                 f"LogisticRegression, ...), got {type(linear).__name__}"

@@ -12,10 +12,10 @@ from sklearn.feature_selection import f_classif
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from anyconv.timeseries import LightWaveS, LightWaveSClassifier
-from anyconv.timeseries.lightwaves_apply import apply_lightwaves, lightwaves_channel_features
-from anyconv.timeseries.lightwaves_kernels import LightWaveSKernels, candidate_kernels, unravel_features
-from anyconv.timeseries.lightwaves_reference import apply_lightwaves_reference
-from anyconv.timeseries.lightwaves_select import anova_scores, merge_top_k, mrmr_select
+from anyconv.timeseries.lightwaves.engine import apply_lightwaves, lightwaves_channel_features
+from anyconv.timeseries.lightwaves.kernels import LightWaveSKernels, candidate_kernels, unravel_features
+from anyconv.timeseries.lightwaves.reference import apply_lightwaves_reference
+from anyconv.timeseries.lightwaves.select import anova_scores, merge_top_k, mrmr_select
 from tests.timeseries._waivers import CLASSIFIER, COMMON, engine_waivers
 
 

@@ -10,16 +10,16 @@ import torch
 from sklearn.exceptions import NotFittedError
 
 from anyconv.timeseries import MiniRocket, MiniRocketClassifier
-from anyconv.timeseries.minirocket_engine import convolve_dilation, make_plan
+from anyconv.timeseries.minirocket.engine import convolve_dilation, make_plan
 from anyconv.timeseries import native
-from anyconv.timeseries.minirocket_kernels import (
+from anyconv.timeseries.minirocket.kernels import (
     KERNEL_WEIGHTS,
     MiniRocketBank,
     fit_dilations,
     reference_order_outputs,
     reference_quantiles,
 )
-from anyconv.timeseries.minirocket_reference import reference_convolve, reference_minirocket
+from anyconv.timeseries.minirocket.reference import reference_convolve, reference_minirocket
 
 
 def _series(n_cases: int, n_channels: int, length: int, seed: int = 0) -> np.ndarray:
@@ -115,7 +115,7 @@ def test_errors_not_fitted_wrong_shape_bad_params() -> None:
         m.transform(X[..., :25])
     with pytest.raises(ValueError, match="n_timepoints must be >= 9, got 5"):
         MiniRocket().fit(np.zeros((3, 5)))
-    with pytest.raises(ValueError, match="n_kernels must be a positive int"):
+    with pytest.raises(ValueError, match="n_kernels must be an int >= 1"):
         MiniRocket(n_kernels=0).fit(X)
     with pytest.raises(ValueError, match="device"):
         MiniRocket(device="tpu").fit(X)

@@ -7,14 +7,17 @@ import pytest
 import torch
 
 from anyconv.timeseries import LightWaveS, MiniRocket, MultiRocket, Rocket, native
-from anyconv.timeseries.lightwaves_apply import apply_lightwaves_native, plan_lightwaves_native
-from anyconv.timeseries.lightwaves_kernels import LightWaveSKernels
-from anyconv.timeseries.lightwaves_reference import apply_lightwaves_reference
-from anyconv.timeseries.minirocket_engine import fused_bank, ppv_transform_fused
-from anyconv.timeseries.minirocket_reference import reference_minirocket, reference_pooling
-from anyconv.timeseries.rocket_apply import apply_rocket_native, plan_rocket_native
-from anyconv.timeseries.rocket_kernels import sample_rocket_kernels
-from anyconv.timeseries.rocket_reference import apply_rocket_reference
+from anyconv.timeseries.lightwaves import native as lw_native
+from anyconv.timeseries.minirocket import native as mr_native
+from anyconv.timeseries.rocket import native as rk_native
+from anyconv.timeseries.lightwaves.native import apply_lightwaves_native, plan_lightwaves_native
+from anyconv.timeseries.lightwaves.kernels import LightWaveSKernels
+from anyconv.timeseries.lightwaves.reference import apply_lightwaves_reference
+from anyconv.timeseries.minirocket.native import fused_bank, ppv_transform_fused
+from anyconv.timeseries.minirocket.reference import reference_minirocket, reference_pooling
+from anyconv.timeseries.rocket.native import apply_rocket_native, plan_rocket_native
+from anyconv.timeseries.rocket.kernels import sample_rocket_kernels
+from anyconv.timeseries.rocket.reference import apply_rocket_reference
 
 needs_native = pytest.mark.skipif(not native.available(), reason="compiled extension not built")
 
@@ -28,7 +31,7 @@ def _conv_with_ties(K: int, L: int, B: int, nf: int, seed: int) -> tuple[torch.T
 
 
 def _ranges(K: int, L: int, d: int, j: int) -> torch.Tensor:
-    return torch.from_numpy(native.pooled_ranges(K, j, d, L))
+    return torch.from_numpy(mr_native.pooled_ranges(K, j, d, L))
 
 
 @needs_native
@@ -39,7 +42,7 @@ def test_pool4_equals_reference_pooling(L: int, B: int, d: int, dilation_index: 
     ranges = _ranges(K, L, d, dilation_index)
     F = K * nf
     four = torch.full((B, 2 + 4 * F), np.nan)  # 2 spare columns: col0 offset is honoured
-    native.pool4_into(conv, bias, ranges, four, 2, F)
+    mr_native.pool4_into(conv, bias, ranges, four, 2, F)
     for i in range(B):
         for k in range(K):
             lo, hi = ranges[:, k].tolist()
@@ -58,13 +61,13 @@ def test_layout_errors_are_clear() -> None:
     ranges = _ranges(3, 20, 1, 0)
     out = torch.empty(8, 24)
     with pytest.raises(ValueError, match="cases innermost .* multiple of 8"):
-        native.pool4_into(conv[..., :5], bias, ranges, out[:5], 0, 6)
+        mr_native.pool4_into(conv[..., :5], bias, ranges, out[:5], 0, 6)
     with pytest.raises(ValueError, match="cases innermost"):
-        native.pool4_into(conv.transpose(1, 2).contiguous().transpose(1, 2), bias, ranges, out, 0, 6)
+        mr_native.pool4_into(conv.transpose(1, 2).contiguous().transpose(1, 2), bias, ranges, out, 0, 6)
     with pytest.raises(ValueError, match="float32 CPU tensor"):
-        native.pool4_into(conv.double(), bias, ranges, out, 0, 6)
+        mr_native.pool4_into(conv.double(), bias, ranges, out, 0, 6)
     with pytest.raises(ValueError, match=r"ranges must be contiguous int64 \(2, 3\)"):
-        native.pool4_into(conv, bias, ranges[:, :2], out, 0, 6)
+        mr_native.pool4_into(conv, bias, ranges[:, :2], out, 0, 6)
 
 
 def _series(n_cases: int, n_channels: int, length: int, seed: int = 0) -> np.ndarray:
@@ -111,28 +114,28 @@ def test_fused_minirocket_argument_errors() -> None:
     pad = 4 * int(bank["dilations"].max())
     xp = torch.zeros((2, 30 + 2 * pad, 8))
     out = torch.empty((8, 84))
-    native.minirocket_into(xp, 30, pad, bank, 0, out)
+    mr_native.minirocket_into(xp, 30, pad, bank, 0, out)
     with pytest.raises(ValueError, match="B % 8 == 0"):
-        native.minirocket_into(xp[..., :3].contiguous(), 30, pad, bank, 0, out[:3])
+        mr_native.minirocket_into(xp[..., :3].contiguous(), 30, pad, bank, 0, out[:3])
     with pytest.raises(ValueError, match="channel ids must lie in \\[0, 1\\)"):
-        native.minirocket_into(xp[:1].contiguous(), 30, pad, bank, 0, out)
+        mr_native.minirocket_into(xp[:1].contiguous(), 30, pad, bank, 0, out)
     with pytest.raises(ValueError, match="84 \\* sum\\(nf\\) = 84 values"):
-        native.minirocket_into(xp, 30, pad, {**bank, "biases": bank["biases"][:10]}, 0, out)
+        mr_native.minirocket_into(xp, 30, pad, {**bank, "biases": bank["biases"][:10]}, 0, out)
     with pytest.raises(ValueError, match="out of range for the native loop"):
-        native.minirocket_into(xp, 30, pad, bank, pad, out)  # shift pushes taps past the padding
+        mr_native.minirocket_into(xp, 30, pad, bank, pad, out)  # shift pushes taps past the padding
     xp[:, pad : pad + 30] = torch.randn(2, 30, 8)
-    native.minirocket_into(xp, 30, pad, bank, 0, out)
+    mr_native.minirocket_into(xp, 30, pad, bank, 0, out)
     ppv = out.clone()
     rotations = torch.tensor([[1.0, 0.0, 1.0, 0.0]] * 84, dtype=torch.float64)  # w = 0: every code is 1
-    native.minirocket_into(xp, 30, pad, bank, 0, out, rotations)
+    mr_native.minirocket_into(xp, 30, pad, bank, 0, out, rotations)
     torch.testing.assert_close(out, ppv, rtol=0, atol=0)  # HDC at w = 0 is the PPV
     with pytest.raises(ValueError, match=r"rotations must be contiguous float64 \(84, 4\)"):
-        native.minirocket_into(xp, 30, pad, bank, 0, out, rotations.float())
+        mr_native.minirocket_into(xp, 30, pad, bank, 0, out, rotations.float())
     with pytest.raises(ValueError, match=r"rotations must be contiguous float64 \(84, 4\)"):
-        native.minirocket_into(xp, 30, pad, bank, 0, out, rotations[:10])
+        mr_native.minirocket_into(xp, 30, pad, bank, 0, out, rotations[:10])
 
 
-def test_engine_choice_and_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_engine_choice_and_errors(without_library: None) -> None:
     cpu = torch.device("cpu")
     assert native.choose_engine("torch", cpu) == "torch"
     assert native.choose_engine("auto", torch.device("cuda")) == "torch"
@@ -144,8 +147,8 @@ def test_engine_choice_and_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ValueError, match="not implemented for this estimator"):
         native.choose_engine("native", cpu, native_ok=False)
     # without the compiled library: "auto" falls back to torch, "native" says why it cannot run
-    monkeypatch.setattr(native, "available", lambda: False)
-    assert native.choose_engine("auto", cpu) == "torch"
+    with pytest.warns(UserWarning, match="was not built"):
+        assert native.choose_engine("auto", cpu) == "torch"
     with pytest.raises(ValueError, match="was not built"):
         MultiRocket(engine="native").fit(_series(3, 1, 20))
     X = _series(4, 1, 30)
@@ -189,17 +192,17 @@ def test_native_lightwaves_argument_errors() -> None:
     x = torch.zeros((1, 20 + 2 * plan.pad, 8))
     out = torch.empty((8, 8 * 6))
     args = (plan.channel, plan.dilation, plan.weight, plan.second)
-    native.lightwaves_into(x, 20, plan.pad, *args, out)
+    lw_native.lightwaves_into(x, 20, plan.pad, *args, out)
     with pytest.raises(ValueError, match="B % 8 == 0"):
-        native.lightwaves_into(x[..., :5].contiguous(), 20, plan.pad, *args, out[:5])
+        lw_native.lightwaves_into(x[..., :5].contiguous(), 20, plan.pad, *args, out[:5])
     with pytest.raises(ValueError, match="expected 21 \\+ 2 \\* 128"):
-        native.lightwaves_into(x, 21, plan.pad, *args, out)
+        lw_native.lightwaves_into(x, 21, plan.pad, *args, out)
     with pytest.raises(ValueError, match="dilations must lie in \\[1, pad / 4 = 2\\], got 1..32"):
-        native.lightwaves_into(x[:, :36].contiguous(), 20, 8, *args, out)
+        lw_native.lightwaves_into(x[:, :36].contiguous(), 20, 8, *args, out)
     with pytest.raises(ValueError, match="channel ids must lie in \\[0, 1\\)"):
-        native.lightwaves_into(x, 20, plan.pad, plan.channel + 1, *args[1:], out)
+        lw_native.lightwaves_into(x, 20, plan.pad, plan.channel + 1, *args[1:], out)
     with pytest.raises(ValueError, match="weight must be contiguous torch.float32"):
-        native.lightwaves_into(x, 20, plan.pad, *args[:2], plan.weight.double(), args[3], out)
+        lw_native.lightwaves_into(x, 20, plan.pad, *args[:2], plan.weight.double(), args[3], out)
 
 
 @needs_native
@@ -235,16 +238,16 @@ def test_native_rocket_argument_errors() -> None:
     plan = plan_rocket_native(bank)
     x = torch.zeros((2, 20 + 2 * plan.pad, 8))
     out = torch.empty((8, 10))
-    native.rocket_into(x, 20, plan.pad, plan.kernels, out)
+    rk_native.rocket_into(x, 20, plan.pad, plan.kernels, out)
     with pytest.raises(ValueError, match="channel ids must lie in \\[0, 1\\)"):
-        native.rocket_into(x[:1].contiguous(), 20, plan.pad, plan.kernels, out)
+        rk_native.rocket_into(x[:1].contiguous(), 20, plan.pad, plan.kernels, out)
     with pytest.raises(ValueError, match="kernels\\['weights'\\] must be a contiguous torch.float32"):
-        native.rocket_into(x, 20, plan.pad, {**plan.kernels, "weights": plan.kernels["weights"].double()}, out)
+        rk_native.rocket_into(x, 20, plan.pad, {**plan.kernels, "weights": plan.kernels["weights"].double()}, out)
     with pytest.raises(ValueError, match="out must be contiguous float32 \\(8, 10\\)"):
-        native.rocket_into(x, 20, plan.pad, plan.kernels, out[:, :4])
+        rk_native.rocket_into(x, 20, plan.pad, plan.kernels, out[:, :4])
     if plan.pad > 0:
         with pytest.raises(ValueError, match="out of range for the native loop"):
-            native.rocket_into(x[:, : 20 + 2 * (plan.pad - 1)].contiguous(), 20, plan.pad - 1, plan.kernels, out)
+            rk_native.rocket_into(x[:, : 20 + 2 * (plan.pad - 1)].contiguous(), 20, plan.pad - 1, plan.kernels, out)
 
 
 @needs_native

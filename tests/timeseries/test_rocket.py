@@ -11,9 +11,9 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from anyconv.timeseries import Rocket, RocketClassifier
-from anyconv.timeseries.rocket_apply import apply_rocket, plan_rocket
-from anyconv.timeseries.rocket_kernels import RocketKernels, sample_rocket_kernels
-from anyconv.timeseries.rocket_reference import apply_rocket_reference
+from anyconv.timeseries.rocket.engine import apply_rocket, plan_rocket
+from anyconv.timeseries.rocket.kernels import RocketKernels, sample_rocket_kernels
+from anyconv.timeseries.rocket.reference import apply_rocket_reference
 from tests.timeseries._waivers import CLASSIFIER, COMMON, engine_waivers
 
 
@@ -121,7 +121,7 @@ def test_errors_name_the_problem():
         est.transform(_data(c=3))
     with pytest.raises(ValueError, match="50 timepoints.*fitted with 40"):
         est.transform(_data(c=2, length=50))
-    with pytest.raises(ValueError, match="n_kernels must be a positive int"):
+    with pytest.raises(ValueError, match="n_kernels must be an int >= 1"):
         Rocket(n_kernels=0).fit(X)
     with pytest.raises(ValueError, match="normalise must be True or False"):
         Rocket(normalise="yes").fit(X)

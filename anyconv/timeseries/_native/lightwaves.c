@@ -130,7 +130,7 @@ int anyconv_lightwaves(const float *x, int64_t n_cases, int64_t n_timepoints, in
                        int64_t n_channels, int64_t n_kernels, const int64_t *channel, const int64_t *dilation,
                        const float *weight, const int64_t *second, float *out, int64_t so)
 {
-    if (n_cases % LANES != 0)
+    if (n_cases < 0 || n_cases % LANES != 0 || n_timepoints < 1 || n_kernels < 0 || pad < 0)
         return -2;
     int64_t max_d = 1;
     for (int64_t k = 0; k < n_kernels; k++) {

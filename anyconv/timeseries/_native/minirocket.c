@@ -27,15 +27,16 @@
  * in double precision) and reused by every block of cases; rot holds, per
  * feature in output order, the rotation's start (cos w lo, sin w lo) and step
  * (cos w, sin w). At w = 0 every code is 1 and the feature is exactly the PPV.
- * Returns 0, -1 when out of memory, -2 on a bad layout.
+ * Returns 0, -1 when out of memory, -2 on a bad layout, size or dilation (also
+ * nf < 0, a combination of fewer than 1 or more than n_channels channels), -3 on a
+ * channel id outside [0, n_channels). Nothing is read before every range is checked.
  */
 #include <stdlib.h>
 
-#include "simd.h"
-
 /* Sums round like the reference's (aeon's features bit for bit): no fused multiply-add,
- * even when built with -march=native (3 * x + s in one rounding would differ). */
-#pragma GCC optimize("fp-contract=off")
+ * even when built with -march=native or by clang (3 * x + s in one rounding would differ). */
+#define ANYCONV_NO_CONTRACT
+#include "simd.h"
 
 #define N_KERNELS 84
 
@@ -153,11 +154,22 @@ int anyconv_minirocket(const float *x, int64_t n_cases, int64_t n_timepoints, in
                        int64_t shift, const double *rot, float *out, int64_t so)
 {
     const int64_t L = n_timepoints;
-    if (n_cases % LANES != 0 || shift < 0)
-        return -2;
-    for (int64_t j = 0; j < n_dilations; j++)
-        if (dilations[j] < 1 || 4 * dilations[j] + shift > pad || L - 8 * dilations[j] < 1)
-            return -2;
+    if (n_cases < 0 || n_cases % LANES != 0 || shift < 0 || n_channels < 1 || n_dilations < 0 || L < 1)
+        return ANYCONV_BAD_SIZE;
+    int64_t n_ids = 0;
+    for (int64_t j = 0; j < n_dilations; j++) {
+        if (dilations[j] < 1 || 4 * dilations[j] + shift > pad || L - 8 * dilations[j] < 1 || nf[j] < 0)
+            return ANYCONV_BAD_SIZE;
+        for (int k = 0; k < N_KERNELS; k++) {
+            const int64_t m = per_comb[j * N_KERNELS + k];
+            if (m < 1 || m > n_channels)
+                return ANYCONV_BAD_SIZE;
+            n_ids += m;
+        }
+    }
+    for (int64_t q = 0; q < n_ids; q++)
+        if (channel_indices[q] < 0 || channel_indices[q] >= n_channels)
+            return ANYCONV_BAD_CHANNEL;
     /* per block of cases: -sum of the nine taps of every channel, and one output row */
     float *alpha = (float *)malloc(sizeof(float) * (size_t)(n_channels * L * LANES));
     float *row = (float *)malloc(sizeof(float) * (size_t)(L * LANES));

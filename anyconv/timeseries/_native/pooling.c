@@ -17,8 +17,10 @@
  * Output: feature (k, f) of case i goes to out[i*so + col0 + k*nf + f];
  * pool4 writes four blocks `block` columns apart (PPV, LSPV, MPV, MIPV).
  *
- * Returns 0, or -2 when the layout requirements are not met
- * (the Python wrapper checks them first, with a clear message).
+ * Returns 0; -2 when a size or the layout is out of range (sb != 1, n_cases not
+ * whole vector blocks, n_time outside [1, 46340], nf < 0, a block narrower than
+ * n_kernels * nf, or the four blocks not inside a row of n_cols columns); -4 when a pooled range is not 0 <= lo < hi <= n_time.
+ * Nothing is read or written before every range is checked.
  *
  * Numerics (match the torch engine): each value is computed in double and
  * rounded to float once.
@@ -26,11 +28,12 @@
  * No Python API is used; the functions are called through ctypes (which
  * releases the GIL), so batches run in parallel from Python threads.
  */
+/* The same roundings in every build (the torch engine's pooling gives these features
+ * exactly): no fused multiply-add, even with -march=native or clang. */
+#define ANYCONV_NO_CONTRACT
 #include "simd.h"
 
-/* The same roundings in every build (the torch engine's pooling gives these features
- * exactly): no fused multiply-add, even with -march=native. */
-#pragma GCC optimize("fp-contract=off")
+#define MAX_TIME 46340 /* n (n - 1) / 2 position sums fit int32 */
 
 /*
  * MultiRocket's four pooling operators, as the reference code computes them:
@@ -40,16 +43,21 @@
  *   MPV  = mean of (C + b) over positions with C > b, 0 if none
  *   MIPV = mean position of C > b, -1 if none
  * Requires sb == 1 and n_cases % LANES == 0 (the engine pads the batch);
- * positions must fit int32 sums
- * (n < 46341, checked by the caller).
+ * n_time (the rows of conv) <= MAX_TIME so that position sums fit int32.
  */
 ANYCONV_CLONES
-int anyconv_pool4(const float *conv, int64_t n_kernels, int64_t n_cases, int64_t sk, int64_t st,
-                  int64_t sb, const float *bias, int64_t nf, const int64_t *lo, const int64_t *hi,
-                  float *out, int64_t so, int64_t col0, int64_t block)
+int anyconv_pool4(const float *conv, int64_t n_kernels, int64_t n_cases, int64_t n_time, int64_t sk,
+                  int64_t st, int64_t sb, const float *bias, int64_t nf, const int64_t *lo,
+                  const int64_t *hi, float *out, int64_t so, int64_t n_cols, int64_t col0, int64_t block)
 {
-    if (sb != 1 || n_cases % LANES != 0)
-        return -2;
+    if (sb != 1 || n_cases < 0 || n_cases % LANES != 0 || n_kernels < 0 || nf < 0 || n_time < 1 ||
+        n_time > MAX_TIME || col0 < 0 || block < 0)
+        return ANYCONV_BAD_SIZE;
+    if (n_kernels * nf > 0 && (n_kernels * nf > block || col0 + 3 * block + n_kernels * nf > n_cols))
+        return ANYCONV_BAD_SIZE;
+    for (int64_t k = 0; k < n_kernels; k++)
+        if (lo[k] < 0 || hi[k] <= lo[k] || hi[k] > n_time)
+            return ANYCONV_BAD_RANGE;
     for (int64_t k = 0; k < n_kernels; k++) {
         const int64_t n = hi[k] - lo[k];
         for (int64_t i0 = 0; i0 < n_cases; i0 += LANES) {
@@ -67,8 +75,11 @@ int anyconv_pool4(const float *conv, int64_t n_kernels, int64_t n_cases, int64_t
                     count -= above;
                     index_sum += above & pv;
                     const v8f kept = (v8f)((v8i)v & above); /* v where above, else +0.0 */
-                    value_lo += __builtin_convertvector(__builtin_shufflevector(kept, kept, 0, 1, 2, 3), v4d);
-                    value_hi += __builtin_convertvector(__builtin_shufflevector(kept, kept, 4, 5, 6, 7), v4d);
+                    v4d wide;
+                    WIDEN_LO(wide, kept);
+                    value_lo += wide;
+                    WIDEN_HI(wide, kept);
+                    value_hi += wide;
                     const v8i g = pv - last;
                     const v8i grow = below & (g > gap);
                     gap = VSELECT_I(grow, g, gap);
@@ -89,5 +100,5 @@ int anyconv_pool4(const float *conv, int64_t n_kernels, int64_t n_cases, int64_t
             }
         }
     }
-    return 0;
+    return ANYCONV_OK;
 }

@@ -43,11 +43,13 @@ int anyconv_rocket(const float *x, int64_t n_cases, int64_t n_timepoints, int64_
                    const int64_t *w_off, const int64_t *n_ch, const int64_t *channel_indices,
                    const int64_t *c_off, float *out, int64_t so)
 {
-    if (n_cases % LANES != 0)
+    if (n_cases < 0 || n_cases % LANES != 0 || n_timepoints < 1 || pad < 0 || n_kernels < 0)
         return -2;
     for (int64_t k = 0; k < n_kernels; k++) {
         if (lengths[k] < 1 || lengths[k] > MAX_LENGTH || paddings[k] > pad || dilations[k] < 1 ||
             n_timepoints + 2 * paddings[k] - (lengths[k] - 1) * dilations[k] < 1)
+            return -2;
+        if (n_ch[k] < 1 || n_ch[k] > n_channels || w_off[k] < 0 || c_off[k] < 0)
             return -2;
         for (int64_t c = 0; c < n_ch[k]; c++)
             if (channel_indices[c_off[k] + c] < 0 || channel_indices[c_off[k] + c] >= n_channels)

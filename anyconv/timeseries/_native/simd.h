@@ -32,7 +32,33 @@
 #define ANYCONV_CLONES_FMA
 #endif
 
+/* What anyconv_abi_version() returns (ABI_VERSION in anyconv/timeseries/native.py):
+ * bump both whenever an entry point's signature or meaning changes, so that a stale
+ * build is refused at load instead of being called with the wrong arguments. */
+#define ANYCONV_ABI_VERSION 2
+
+/* Status codes of every entry point (native.check_status turns them into exceptions). */
+#define ANYCONV_OK 0
+#define ANYCONV_NO_MEMORY (-1)
+#define ANYCONV_BAD_SIZE (-2)    /* a size, dilation, padding or layout out of range */
+#define ANYCONV_BAD_CHANNEL (-3) /* a channel id outside [0, n_channels) */
+#define ANYCONV_BAD_RANGE (-4)   /* a pooled range [lo, hi) outside the series */
+
+/* Sums must round the same way whatever the compiler and flags (MiniRocket's and
+ * MultiRocket's features equal the reference's bit for bit): files that include this
+ * with ANYCONV_NO_CONTRACT defined get no fused multiply-adds. clang honours the
+ * standard pragma (and ignores GCC's optimize pragma); GCC honours its own pragma
+ * (and ignores the standard one). */
+#ifdef ANYCONV_NO_CONTRACT
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+#endif
+
 #define LANES 8
+typedef float v4f __attribute__((vector_size(16)));
 typedef float v8f __attribute__((vector_size(32)));
 typedef int32_t v8i __attribute__((vector_size(32)));
 typedef double v4d __attribute__((vector_size(32)));
@@ -44,6 +70,20 @@ typedef double v4d __attribute__((vector_size(32)));
 /* lane-wise mask ? a : b (C has no vector ?:); mask lanes are -1 (true) or 0 */
 #define VSELECT_I(mask, a, b) (((mask) & (a)) | (~(mask) & (b)))
 #define VSELECT_F(mask, a, b) ((v8f)VSELECT_I((mask), (v8i)(a), (v8i)(b)))
+/* the low and high four lanes of a v8f, widened to double (portable: no
+ * __builtin_shufflevector, which GCC has only from version 12) */
+#define WIDEN_LO(dst, v)                                                                           \
+    do {                                                                                           \
+        v4f half_;                                                                                 \
+        memcpy(&half_, &(v), sizeof(v4f));                                                         \
+        (dst) = __builtin_convertvector(half_, v4d);                                               \
+    } while (0)
+#define WIDEN_HI(dst, v)                                                                           \
+    do {                                                                                           \
+        v4f half_;                                                                                 \
+        memcpy(&half_, (const char *)&(v) + sizeof(v4f), sizeof(v4f));                             \
+        (dst) = __builtin_convertvector(half_, v4d);                                               \
+    } while (0)
 /* unaligned load of LANES floats */
 #define LOAD8(dst, p) memcpy(&(dst), (p), sizeof(v8f))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from anyconv.timeseries.minirocket_kernels import KERNEL_WEIGHTS, N_KERNELS, MiniRocketBank
+from anyconv.timeseries.minirocket.kernels import KERNEL_WEIGHTS, N_KERNELS, MiniRocketBank
 
 __all__ = [
     "reference_convolve",

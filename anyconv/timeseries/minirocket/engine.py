@@ -25,28 +25,24 @@ mean cast to float32: division is correctly rounded and float64 has > 2 * 24 + 2
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from anyconv.timeseries import native
-from anyconv.timeseries.minirocket_kernels import KERNEL_WEIGHTS, N_KERNELS, MiniRocketBank
+from anyconv.timeseries.minirocket.kernels import KERNEL_WEIGHTS, N_KERNELS, MiniRocketBank
 
 __all__ = [
     "MiniRocketPlan",
     "make_plan",
     "shifted_stack",
     "convolve_dilation",
-    "convolve_rows",
     "TapInput",
     "n_valid",
     "ppv_transform",
-    "fused_bank",
-    "ppv_transform_fused",
     "pad_cases",
-    "kernel_ranges",
     "iter_parity_groups",
     "CASE_MULTIPLE",
 ]
@@ -72,7 +68,6 @@ class MiniRocketPlan:
     left_tap_shift: int
     n_features: int
     max_nf: int
-    ranges: dict = field(default_factory=dict)  # n_timepoints -> per dilation (2, 84) int64
 
 
 def block_weights(masks: np.ndarray) -> np.ndarray:
@@ -127,22 +122,6 @@ def convolve_dilation(
     """
     S = shifted_stack(x, plan.dilations[j], plan.left_tap_shift)
     return torch.matmul(plan.block_weights[j], S, out=out)
-
-
-def convolve_rows(
-    rows: np.ndarray, dilation: int, *, left_tap_shift: int = 0, dtype: torch.dtype = torch.float32
-) -> np.ndarray:
-    """Kernel k applied to row k only (used to fit biases).
-
-    Shape:
-        rows: ``(84, L)``; returns ``(84, L)`` numpy array of ``dtype``.
-    """
-    w = torch.as_tensor(KERNEL_WEIGHTS, dtype=dtype)  # (84, 9)
-    x = torch.as_tensor(np.ascontiguousarray(rows), dtype=dtype).unsqueeze(0)  # (1, 84, L)
-    with torch.inference_mode():
-        S = shifted_stack(x, dilation, left_tap_shift).view(N_KERNELS, 9, -1)  # (84, 9, L)
-        out = torch.einsum("ki,kil->kl", w, S)
-    return out.numpy()
 
 
 def buffer(ws: dict | None, name: str, shape: tuple, like: torch.Tensor) -> torch.Tensor:
@@ -292,20 +271,6 @@ def ppv_transform(x: torch.Tensor, plan: MiniRocketPlan, ws: dict | None = None)
     return counts.div_(nv[:, None]).t()[:n_cases] if cases_inner else counts.div_(nv)
 
 
-def kernel_ranges(plan: MiniRocketPlan, n_timepoints: int) -> list[torch.Tensor]:
-    """Per dilation, the ``[lo; hi]`` positions each kernel pools (cached on the plan).
-
-    Shape:
-        returns a list of ``(2, 84)`` int64 CPU tensors.
-    """
-    if n_timepoints not in plan.ranges:
-        plan.ranges[n_timepoints] = [
-            torch.from_numpy(native.pooled_ranges(N_KERNELS, j, d, n_timepoints))
-            for j, d in enumerate(plan.dilations)
-        ]
-    return plan.ranges[n_timepoints]
-
-
 def pad_cases(x: torch.Tensor, multiple: int = CASE_MULTIPLE) -> torch.Tensor:
     """Append zero cases up to a multiple of ``multiple`` (callers drop their features).
 
@@ -337,36 +302,3 @@ def iter_parity_groups(x: torch.Tensor, plan: MiniRocketPlan):
                 yield j, p, full[:, :, p, pad : L - pad], b[:, p], pad
             else:
                 yield j, p, full[:, :, p], b[:, p], 0
-
-
-def fused_bank(bank: MiniRocketBank) -> dict[str, torch.Tensor]:
-    """A bank's arrays as :func:`anyconv.timeseries.native.minirocket_into` takes them."""
-    i64 = lambda a: torch.as_tensor(np.ascontiguousarray(a, dtype=np.int64))  # noqa: E731
-    return {
-        "dilations": i64(bank.dilations), "nf": i64(bank.n_features_per_dilation),
-        "biases": torch.as_tensor(np.ascontiguousarray(bank.biases, dtype=np.float32)),
-        "per_comb": i64(bank.n_channels_per_combination), "channel_indices": i64(bank.channel_indices),
-    }  # fmt: skip
-
-
-def ppv_transform_fused(
-    x: torch.Tensor, bank: dict[str, torch.Tensor], shift: int = 0, rotations: torch.Tensor | None = None
-) -> torch.Tensor:
-    """MiniRocket features with the compiled loop doing the convolutions too.
-
-    The batch is laid out ``(C, L + 2 pad, B)`` once (cases innermost, zero
-    padded in time for the largest dilation, zero cases up to whole vector
-    blocks); one call computes every kernel's output row the way the reference
-    does and its PPV while the row is in L1 (no GEMM, no output tensor).
-    With ``rotations`` (:func:`anyconv.timeseries.hdc_minirocket.hdc_rotations`)
-    the features are HDC-MiniRocket's time-coded PPVs instead.
-
-    Shape:
-        x: ``(B, C, L)`` float32 on the CPU; returns ``(B, 84 * sum(nf))`` float32.
-    """
-    n_cases, _, L = x.shape
-    pad = 4 * int(bank["dilations"].max()) + shift
-    xp = native.cases_innermost(x, pad)  # (C, L + 2 pad, B padded to LANES blocks)
-    out = torch.empty((xp.shape[2], N_KERNELS * int(bank["nf"].sum())), dtype=torch.float32)
-    native.minirocket_into(xp, L, pad, bank, shift, out, rotations)
-    return out[:n_cases]

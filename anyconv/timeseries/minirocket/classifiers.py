@@ -15,9 +15,9 @@ from typing import ClassVar, Literal
 import numpy as np
 
 from anyconv.timeseries._classifier import RandomKernelClassifier
-from anyconv.timeseries.hdc_minirocket import HDCMiniRocket
-from anyconv.timeseries.minirocket import MiniRocket
-from anyconv.timeseries.multirocket import MultiRocket
+from anyconv.timeseries.minirocket.estimator import MiniRocket
+from anyconv.timeseries.minirocket.hdc import HDCMiniRocket
+from anyconv.timeseries.minirocket.multirocket import MultiRocket
 
 __all__ = ["MiniRocketClassifier", "MultiRocketClassifier", "HDCMiniRocketClassifier"]
 

@@ -1,8 +1,9 @@
-"""Torch engine for MultiRocket's four pooling operators (PPV, LSPV, MPV, MIPV).
+"""Torch engines of the MiniRocket family's other pooling: MultiRocket's four
+operators (PPV, LSPV, MPV, MIPV) and HDC-MiniRocket's time-coded PPV (:func:`hdc_transform`).
 
 Reproduces the reference code (ChangWeiTan/MultiRocket ``multirocket.py``,
 identical in aeon), quirks included — see
-:func:`anyconv.timeseries.minirocket_reference.reference_pooling`:
+:func:`anyconv.timeseries.minirocket.reference.reference_pooling`:
 
 * PPV  = mean(C > b)
 * LSPV = largest gap between consecutive positions with ``C < b``, where
@@ -19,20 +20,9 @@ from __future__ import annotations
 
 import torch
 
-from anyconv.timeseries import native
-from anyconv.timeseries.minirocket_engine import (
-    N_KERNELS,
-    MiniRocketPlan,
-    TapInput,
-    iter_parity_groups,
-    kernel_ranges,
-    pad_cases,
-)
+from anyconv.timeseries.minirocket.engine import N_KERNELS, MiniRocketPlan, iter_parity_groups
 
-__all__ = ["pool4", "multirocket_transform", "multirocket_transform_native", "NATIVE_MAX_TIMEPOINTS"]
-
-#: The compiled loop sums positions in int32: ``n * (n - 1) / 2 < 2**31``.
-NATIVE_MAX_TIMEPOINTS = 46_341
+__all__ = ["pool4", "multirocket_transform", "hdc_transform"]
 
 #: Elements per temporary (B, K, nf_chunk, n) tensor (1 MB float32: cache-resident).
 _CHUNK_ELEMENTS = 1 << 18
@@ -109,27 +99,25 @@ def multirocket_transform(x: torch.Tensor, plan: MiniRocketPlan) -> torch.Tensor
         block = out[:, :, start:stop].view(4, B, N_KERNELS // 2, 2, nf)
         block[:, :, :, p] = pooled.to(torch.float32)
     return out.permute(1, 0, 2).reshape(B, 4 * F)
-
-
-def multirocket_transform_native(x: torch.Tensor, plan: MiniRocketPlan, ws: dict | None = None) -> torch.Tensor:
-    """:func:`multirocket_transform` with the compiled pooling loop (CPU, float32).
-
-    Per dilation the taps GEMM gives ``(84, L, B)`` outputs (cases innermost,
-    batch padded to whole vectors); one call of
-    :func:`anyconv.timeseries.native.pool4_into` computes all four
-    operators for every kernel and bias in one pass per bias.
+def hdc_transform(x: torch.Tensor, plan: MiniRocketPlan, phases: torch.Tensor, scale: float) -> torch.Tensor:
+    """HDC-MiniRocket features of one batch.
 
     Shape:
-        x: ``(B, C, L)`` float32 on the CPU, ``L < NATIVE_MAX_TIMEPOINTS``;
-        returns ``(B, 4 * plan.n_features)`` float32.
+        x: ``(B, C, L)``; phases: ``(plan.n_features,)``; returns ``(B, n_features)`` float32.
     """
-    n_cases, _, L = x.shape
-    if L >= NATIVE_MAX_TIMEPOINTS:
-        raise ValueError(f"native MultiRocket pooling supports < {NATIVE_MAX_TIMEPOINTS} timepoints, got {L}; use engine='torch'")
-    x = pad_cases(x)
-    taps = TapInput(x, plan, cases_inner=True, ws=ws)
-    F = plan.n_features
-    out = torch.empty((x.shape[0], 4 * F), dtype=torch.float32)
-    for j, ranges in enumerate(kernel_ranges(plan, L)):
-        native.pool4_into(taps.convolve(j), plan.biases[j], ranges, out, plan.slices[j][0], F)
-    return out[:n_cases]
+    B, _, L = x.shape
+    tau = torch.arange(L, dtype=torch.float64, device=x.device) / max(L - 1, 1)
+    out = torch.empty((B, plan.n_features), dtype=torch.float32, device=x.device)
+    for j, p, C, b, t0 in iter_parity_groups(x, plan):
+        start, stop, nf = plan.slices[j]
+        n = C.shape[-1]
+        phi = phases[start:stop].view(N_KERNELS // 2, 2, nf)[:, p]  # (42, nf)
+        angle = phi.unsqueeze(-1) * (scale * tau[t0 : t0 + n])  # (42, nf, n) float64
+        code = (torch.cos(angle) + torch.sin(angle)).to(x.dtype)
+        pos = (C.unsqueeze(2) > b.unsqueeze(0).unsqueeze(-1)).to(x.dtype)  # (B, 42, nf, n)
+        total = (pos * code).sum(-1, dtype=torch.float64) / n  # (B, 42, nf)
+        block = out[:, start:stop].view(B, N_KERNELS // 2, 2, nf)
+        block[:, :, p] = total.to(torch.float32)
+    return out
+
+

@@ -2,8 +2,8 @@
 
 The bank uses the flat layout of the reference implementations (angus924/rocket,
 aeon ``_generate_kernels``) so kernels sampled elsewhere can be injected unchanged.
-Sampling never applies a kernel; :mod:`rocket_apply` (torch) and
-:mod:`rocket_reference` (numpy loop) apply a bank.
+Sampling never applies a kernel; :mod:`.engine` (torch), :mod:`.native` (compiled) and
+:mod:`.reference` (numpy loop) apply a bank.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from anyconv.timeseries.rocket_kernels import RocketKernels
+from anyconv.timeseries.rocket.kernels import RocketKernels
 
 __all__ = ["apply_rocket_reference"]
 

@@ -2,7 +2,7 @@
 
 MiniRocket kernels applied to the series and to its first difference, each
 representation with its own dilations and biases, pooled with PPV, LSPV, MPV
-and MIPV (see ``multirocket_engine.py``). Output order as the reference:
+and MIPV (see ``pooling.py``; compiled: ``native.pool4_into``). Output order as the reference:
 ``[X: PPV | LSPV | MPV | MIPV][diff X: PPV | LSPV | MPV | MIPV]``, each block
 ``84 * (n_kernels // 84)`` wide (default 6 250 -> 4 * 2 * 6 216 = 49 728 features).
 
@@ -13,8 +13,19 @@ its *biases* are fitted with the true convolution. We reproduce both (the
 bank's ``left_tap_shift``), so features equal the published code and aeon.
 Multivariate quirk, also kept: the difference is transformed with the base
 series' channel combinations (:func:`with_base_channels`). With an int
-``random_state`` the draws are aeon's (see ``aeon_seed``), so the features
-equal ``aeon``'s ``MultiRocket(random_state=seed)`` up to float32 rounding.
+``random_state`` the draws are aeon's (see ``aeon_seed``): same dilations, channel
+combinations and biases as ``aeon``'s ``MultiRocket(random_state=seed)``.
+
+What holds for the features: the bank (dilations, channel combinations, biases) is
+aeon's bit for bit, but aeon's numba loops sum each convolution output in another
+order, so an output can differ from ours in the last float32 bit. That matters only
+where an output *ties* a bias. On series without long flat stretches (GunPoint) the
+features equal aeon's within ``rtol = atol = 1e-5`` (tests); on BasicMotions 99.9 % of
+them do. On series with long flat stretches or zero padding, many positions share one
+output value equal to a bias (the biases are quantiles of such outputs), rounding
+breaks all those ties at once, and thousands of PPV columns differ from aeon's by up
+to ~0.16 (LSPV, MPV and MIPV differ in the same columns). Neither side is wrong: both
+are the reference arithmetic up to summation order.
 """
 
 from __future__ import annotations
@@ -25,16 +36,15 @@ from typing import ClassVar, Literal
 import numpy as np
 import torch
 
+from anyconv.timeseries._args import int_at_least
 from anyconv.timeseries._base import BaseRandomKernelTransformer, resolve_device, torch_threads
-from anyconv.timeseries.minirocket import _WORKSPACES, aeon_seed, sample_minirocket_bank
-from anyconv.timeseries.minirocket_engine import CASE_MULTIPLE, make_plan
-from anyconv.timeseries.minirocket_kernels import N_KERNELS, MiniRocketBank
-from anyconv.timeseries.minirocket_reference import reference_multirocket
-from anyconv.timeseries.multirocket_engine import (
-    NATIVE_MAX_TIMEPOINTS,
-    multirocket_transform,
-    multirocket_transform_native,
-)
+from anyconv.timeseries._layouts import layout
+from anyconv.timeseries.minirocket.engine import CASE_MULTIPLE, make_plan
+from anyconv.timeseries.minirocket.estimator import _WORKSPACES, aeon_seed, n_features_wanted, sample_minirocket_bank
+from anyconv.timeseries.minirocket.kernels import N_KERNELS, MiniRocketBank
+from anyconv.timeseries.minirocket.native import NATIVE_MAX_TIMEPOINTS, kernel_ranges, multirocket_transform_native
+from anyconv.timeseries.minirocket.pooling import multirocket_transform
+from anyconv.timeseries.minirocket.reference import reference_multirocket
 from anyconv.timeseries.native import choose_engine
 
 __all__ = ["MultiRocket", "REFERENCE_DIFF_TAP_SHIFT", "with_base_channels"]
@@ -70,7 +80,7 @@ class MultiRocket(BaseRandomKernelTransformer):
     ----------
     n_kernels : int, default=6_250
         Kernels (bias/dilation combinations) per representation; rounded down to a
-        multiple of 84 (values below 84 give 84). Features: ``8 * 84 * (n_kernels // 84)``.
+        multiple of 84 (values below 84 give 84 with a ``UserWarning``). Features: ``8 * 84 * (n_kernels // 84)``.
     max_dilations_per_kernel : int, default=32
     n_jobs, random_state, batch_size, device :
         As :class:`~anyconv.timeseries.MiniRocket`.
@@ -114,15 +124,13 @@ class MultiRocket(BaseRandomKernelTransformer):
         self.engine = engine
 
     def _fit(self, X: np.ndarray, y: object) -> None:
-        m = self.max_dilations_per_kernel
-        if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1:
-            raise ValueError(f"max_dilations_per_kernel must be a positive int, got {m!r}")
+        m = int_at_least("max_dilations_per_kernel", self.max_dilations_per_kernel, 1)
         choose_engine(self.engine, resolve_device(self.device))
         # aeon's streams: one channel stream for both representations, and a bias
         # stream seeded afresh for each (same seed) -- so an int seed draws aeon's numbers
         seed = aeon_seed(self.random_state)
         channel_rng = np.random.RandomState(seed)
-        n_features = max(int(self.n_kernels), N_KERNELS)
+        n_features = n_features_wanted(self.n_kernels, type(self).__name__)
         X32 = X.astype(np.float32)
         with torch_threads(1):
             self.bank_ = sample_minirocket_bank(X32, n_features, m, channel_rng, np.random.RandomState(seed))
@@ -154,13 +162,27 @@ class MultiRocket(BaseRandomKernelTransformer):
             return "torch"
         return engine
 
+    def _plans(self) -> tuple:
+        """Torch layouts of ``bank_`` and ``bank_diff_`` (built once each, :func:`~anyconv.timeseries._layouts.layout`)."""
+        key = ("minirocket-torch", str(self._device), self.n_channels_)
+        return tuple(
+            layout((bank,), key, lambda bank=bank: make_plan(bank, self.n_channels_, dtype=torch.float32, device=self._device))
+            for bank in (self.bank_, self.bank_diff_)
+        )
+
+    def _ranges(self, plans: tuple, n_timepoints: int) -> tuple:
+        """Pooled ranges of ``bank_`` at ``n_timepoints`` and ``bank_diff_`` at one fewer (cached with the banks)."""
+        return tuple(
+            layout((bank,), ("pool4-ranges", n), lambda plan=plan, n=n: kernel_ranges(plan, n))
+            for bank, plan, n in zip((self.bank_, self.bank_diff_), plans, (n_timepoints, n_timepoints - 1))
+        )
+
     def _before_transform(self) -> None:
-        if self._engine() != "reference":
-            kw = dict(dtype=torch.float32, device=self._device)
-            self._plans = (
-                make_plan(self.bank_, self.n_channels_, **kw),
-                make_plan(self.bank_diff_, self.n_channels_, **kw),
-            )
+        engine = self._engine()
+        if engine != "reference":
+            plans = self._plans()
+            if engine == "native":
+                self._ranges(plans, self.n_timepoints_)
 
     def _transform(self, X: np.ndarray) -> np.ndarray:
         X32 = X.astype(np.float32)
@@ -173,13 +195,10 @@ class MultiRocket(BaseRandomKernelTransformer):
             ).astype(np.float32)
         x = torch.as_tensor(X32).to(self._device)
         d = torch.as_tensor(D).to(self._device)
-        base, diff = self._plans
+        base, diff = self._plans()
         if engine == "native":
             ws = _WORKSPACES.__dict__.setdefault("ws", {})  # per-thread reused tap buffers
-            return torch.cat([multirocket_transform_native(x, base, ws), multirocket_transform_native(d, diff, ws)], 1).numpy()
+            r_base, r_diff = self._ranges((base, diff), X.shape[2])
+            return torch.cat([multirocket_transform_native(x, base, r_base, ws),
+                              multirocket_transform_native(d, diff, r_diff, ws)], 1).numpy()
         return torch.cat([multirocket_transform(x, base), multirocket_transform(d, diff)], 1).cpu().numpy()
-
-    def __getstate__(self) -> dict:
-        state = super().__getstate__()
-        state.pop("_plans", None)
-        return state

@@ -24,8 +24,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from anyconv.timeseries import native
-from anyconv.timeseries.lightwaves_kernels import (
+from anyconv.timeseries.lightwaves.kernels import (
     N_CANDIDATES,
     N_DILATIONS,
     LightWaveSKernels,
@@ -39,9 +38,6 @@ __all__ = [
     "LightWaveSPlan",
     "plan_lightwaves",
     "apply_lightwaves",
-    "NativeLightWaveSPlan",
-    "plan_lightwaves_native",
-    "apply_lightwaves_native",
 ]
 
 CHANNEL_BLOCK = 8  # channels per layer-1 matmul (block weights: MACs grow with it, calls shrink)
@@ -294,55 +290,3 @@ def apply_lightwaves(
                     res[:, g.start + g.two.start : g.start + g.two.stop, 4:] = layer_features(s2, g.ls2)
             out[b0 : b0 + xb.shape[2]] = res.cpu()
     return out.reshape(X.shape[0], -1).numpy()[:, plan.columns]
-
-
-@dataclass(frozen=True, eq=False)
-class NativeLightWaveSPlan:
-    """A selected bank as the arrays of :func:`anyconv.timeseries.native.lightwaves_into`."""
-
-    channel: torch.Tensor  # (K,) int64
-    dilation: torch.Tensor  # (K,) int64
-    weight: torch.Tensor  # (K, 9) float32, divided by dilation ** 1.5
-    second: torch.Tensor  # (K,) int64: layer 2 wanted
-    columns: torch.Tensor  # (n_features,) int64: output feature -> column of the (n, 8 K) work array
-    pad: int  # zeros around each channel: 4 * max dilation
-
-
-def plan_lightwaves_native(bank: LightWaveSKernels) -> NativeLightWaveSPlan:
-    """Per-kernel arrays of a bank for the compiled loop (CPU, float32)."""
-    d = bank.dilations()
-    w = bank.weights() / (d * np.sqrt(d))[:, None]  # as _scaled_weights: float64, then float32
-    k, f = np.nonzero(bank.feature_mask)
-    return NativeLightWaveSPlan(
-        torch.as_tensor(bank.channels, dtype=torch.int64),
-        torch.as_tensor(d, dtype=torch.int64),
-        torch.as_tensor(np.ascontiguousarray(w), dtype=torch.float32),
-        torch.as_tensor(bank.feature_mask[:, 4:].any(axis=1), dtype=torch.int64),
-        torch.as_tensor(k * 8 + f, dtype=torch.int64),
-        4 * int(d.max(initial=1)),
-    )
-
-
-def apply_lightwaves_native(X: np.ndarray, plan: NativeLightWaveSPlan) -> np.ndarray:
-    """:func:`apply_lightwaves` with the compiled loop: one call per batch.
-
-    The batch is laid out ``(C, L + 2 pad, B)`` (cases innermost, zero padded
-    in time once for every dilation, padded with zero cases to whole vector
-    blocks); the loop then runs both layers of every selected kernel, eight
-    cases at a time, and writes all eight features of each kernel.
-
-    (Small batches stay on one thread: handing half the kernels to a second
-    thread measured 1.5-3x slower below ~1e6 kernel positions on a 2-core VM,
-    where waking a thread costs ~0.1 ms.)
-
-    Shape:
-        X ``(n_cases, n_channels, n_timepoints)`` float32, already scaled
-        -> ``(n_cases, len(plan.columns))`` float32.
-    """
-    n_cases, _, L = X.shape
-    x = torch.as_tensor(X, dtype=torch.float32)
-    xp = native.cases_innermost(x, plan.pad)  # (C, L + 2 pad, B padded to LANES blocks)
-    B = xp.shape[2]
-    out = torch.empty((B, 8 * plan.channel.shape[0]), dtype=torch.float32)
-    native.lightwaves_into(xp, L, plan.pad, plan.channel, plan.dilation, plan.weight, plan.second, out)
-    return out[:n_cases].index_select(1, plan.columns).numpy()  # (faster than numpy's fancy indexing)

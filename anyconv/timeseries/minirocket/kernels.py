@@ -2,7 +2,7 @@
 
 A fitted MiniRocket-style transformer holds one :class:`MiniRocketBank` — plain
 numpy arrays — which any application engine (the torch engine in
-``minirocket_engine.py`` or the numpy loops in ``minirocket_reference.py``) can
+``engine.py``, the compiled loops of ``native.py`` or the numpy loops in ``reference.py``) can
 apply. Follows Dempster et al., angus924/minirocket ``minirocket.py`` /
 ``minirocket_multivariate.py``:
 
@@ -39,7 +39,6 @@ __all__ = [
     "low_discrepancy_quantiles",
     "sample_channel_combinations",
     "fit_biases",
-    "row_quantiles",
     "reference_quantiles",
     "reference_order_outputs",
 ]
@@ -226,25 +225,6 @@ def reference_order_outputs(X: np.ndarray, dilation: int) -> np.ndarray:
         return g
 
     return alpha + ((gamma(0) + gamma(1)) + gamma(2))
-
-
-def row_quantiles(values: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Per-row ``np.quantile(values[r], q[r])`` (linear method), vectorised.
-
-    Shape:
-        values: ``(R, L)``; q: ``(R, Q)``; returns ``(R, Q)`` float64.
-    """
-    v = _sorted_float64(values)
-    n = v.shape[1]
-    pos = q.astype(np.float64) * (n - 1)
-    lo = np.floor(pos).astype(np.int64)
-    hi = np.minimum(lo + 1, n - 1)
-    g = pos - lo
-    a = np.take_along_axis(v, lo, axis=1)
-    b = np.take_along_axis(v, hi, axis=1)
-    diff = b - a
-    # numpy's _lerp: a + d*g, and b - d*(1-g) where g >= 0.5
-    return np.where(g >= 0.5, b - diff * (1 - g), a + diff * g)
 
 
 def fit_biases(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from anyconv.timeseries.lightwaves_kernels import LightWaveSKernels
+from anyconv.timeseries.lightwaves.kernels import LightWaveSKernels
 
 __all__ = ["lightwaves_layer_reference", "apply_lightwaves_reference"]
 

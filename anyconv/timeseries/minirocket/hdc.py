@@ -36,54 +36,14 @@ from typing import ClassVar, Literal
 import numpy as np
 import torch
 
-from anyconv.timeseries.minirocket import MiniRocket
-from anyconv.timeseries.minirocket_engine import MiniRocketPlan, N_KERNELS, iter_parity_groups, ppv_transform_fused
-from anyconv.timeseries.minirocket_kernels import MiniRocketBank
-from anyconv.timeseries.minirocket_reference import reference_hdc_minirocket
+from anyconv.timeseries._layouts import layout
+from anyconv.timeseries.minirocket.estimator import MiniRocket
+from anyconv.timeseries.minirocket.kernels import N_KERNELS
+from anyconv.timeseries.minirocket.native import hdc_rotations, ppv_transform_fused
+from anyconv.timeseries.minirocket.pooling import hdc_transform
+from anyconv.timeseries.minirocket.reference import reference_hdc_minirocket
 
-__all__ = ["HDCMiniRocket", "hdc_transform", "hdc_rotations"]
-
-
-def hdc_rotations(bank: MiniRocketBank, phases: np.ndarray, scale: float, n_timepoints: int) -> torch.Tensor:
-    """Per feature, the rotation the native loop walks its timestamp code with.
-
-    Feature ``i`` codes position ``t`` as ``cos(w_i t) + sin(w_i t)`` with
-    ``w_i = phases[i] * scale / (L - 1)`` (i.e. ``phi_i * s * tau``, ``tau = t / (L - 1)``);
-    its pooling starts at ``lo`` = 0, or ``4 d`` where the reference pools the
-    unpadded centre (odd dilation index + kernel index).
-
-    Shape:
-        phases: ``(n_features,)`` in bank order; returns ``(n_features, 4)`` float64
-        ``[cos(w lo), sin(w lo), cos(w), sin(w)]``.
-    """
-    lo = np.concatenate([  # first pooled position of each feature, bank order (dilation, kernel, bias)
-        np.repeat(np.where((j + np.arange(N_KERNELS)) % 2 == 1, 4 * int(d), 0), int(nf))
-        for j, (d, nf) in enumerate(zip(bank.dilations, bank.n_features_per_dilation))
-    ])
-    w = np.asarray(phases, dtype=np.float64) * float(scale) / max(n_timepoints - 1, 1)
-    return torch.as_tensor(np.stack([np.cos(w * lo), np.sin(w * lo), np.cos(w), np.sin(w)], axis=1))
-
-
-def hdc_transform(x: torch.Tensor, plan: MiniRocketPlan, phases: torch.Tensor, scale: float) -> torch.Tensor:
-    """HDC-MiniRocket features of one batch.
-
-    Shape:
-        x: ``(B, C, L)``; phases: ``(plan.n_features,)``; returns ``(B, n_features)`` float32.
-    """
-    B, _, L = x.shape
-    tau = torch.arange(L, dtype=torch.float64, device=x.device) / max(L - 1, 1)
-    out = torch.empty((B, plan.n_features), dtype=torch.float32, device=x.device)
-    for j, p, C, b, t0 in iter_parity_groups(x, plan):
-        start, stop, nf = plan.slices[j]
-        n = C.shape[-1]
-        phi = phases[start:stop].view(N_KERNELS // 2, 2, nf)[:, p]  # (42, nf)
-        angle = phi.unsqueeze(-1) * (scale * tau[t0 : t0 + n])  # (42, nf, n) float64
-        code = (torch.cos(angle) + torch.sin(angle)).to(x.dtype)
-        pos = (C.unsqueeze(2) > b.unsqueeze(0).unsqueeze(-1)).to(x.dtype)  # (B, 42, nf, n)
-        total = (pos * code).sum(-1, dtype=torch.float64) / n  # (B, 42, nf)
-        block = out[:, start:stop].view(B, N_KERNELS // 2, 2, nf)
-        block[:, :, p] = total.to(torch.float32)
-    return out
+__all__ = ["HDCMiniRocket"]
 
 
 class HDCMiniRocket(MiniRocket):
@@ -98,7 +58,7 @@ class HDCMiniRocket(MiniRocket):
         As :class:`~anyconv.timeseries.MiniRocket`.
     engine : {"auto", "native", "torch", "reference"}, default="auto"
         ``"native"``: MiniRocket's compiled loop with the time-coded pooling
-        (:func:`~anyconv.timeseries.native.minirocket_into` with rotations; CPU);
+        (:func:`~anyconv.timeseries.minirocket.native.minirocket_into` with rotations; CPU);
         ``"torch"``: torch ops (CPU or CUDA); ``"auto"``: ``"native"`` when it can
         run, else ``"torch"``; ``"reference"``: numpy loops. Same features up to
         float32 rounding.
@@ -164,22 +124,16 @@ class HDCMiniRocket(MiniRocket):
         return 3 * N_KERNELS * int(self.bank_.n_features_per_dilation.max()) * n_timepoints
 
     def _rotations(self, n_timepoints: int) -> torch.Tensor:
-        """:func:`hdc_rotations` of the fitted bank (cached per scale and length)."""
-        key = (float(self.scale), n_timepoints)
-        cached = getattr(self, "_rotations_cache", None)
-        if cached is None or cached[0] != key or cached[1] is not self.bank_:
-            self._rotations_cache = (key, self.bank_, hdc_rotations(self.bank_, self.phases_, *key))
-        return self._rotations_cache[2]
+        """:func:`~anyconv.timeseries.minirocket.native.hdc_rotations` of the fitted bank and phases
+        (built once per scale and length, :func:`~anyconv.timeseries._layouts.layout`)."""
+        key = ("hdc-rotations", float(self.scale), n_timepoints)
+        return layout((self.bank_, self.phases_), key,
+                      lambda: hdc_rotations(self.bank_, self.phases_, float(self.scale), n_timepoints))
 
     def _before_transform(self) -> None:
         super()._before_transform()
         if self._engine() == "native":
             self._rotations(self.n_timepoints_)  # once, before batches may run in threads
-
-    def __getstate__(self) -> dict:
-        state = super().__getstate__()
-        state.pop("_rotations_cache", None)
-        return state
 
     def _transform(self, X: np.ndarray) -> np.ndarray:
         engine = self._engine()

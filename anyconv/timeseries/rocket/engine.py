@@ -17,10 +17,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from anyconv.timeseries import native
-from anyconv.timeseries.rocket_kernels import RocketKernels
+from anyconv.timeseries.rocket.kernels import RocketKernels
 
-__all__ = ["RocketPlan", "plan_rocket", "apply_rocket", "NativeRocketPlan", "plan_rocket_native", "apply_rocket_native"]
+__all__ = ["RocketPlan", "plan_rocket", "apply_rocket"]
 
 MAX_GROUP = 64  # kernels per conv call
 OUT_BUDGET = 1 << 20  # conv output elements per call (about 4 MB in float32)
@@ -177,44 +176,3 @@ def apply_rocket(X: np.ndarray | torch.Tensor, plan: RocketPlan, batch_size: int
             xb = X[b0 : b0 + batch_size].to(device=plan.device, dtype=plan.dtype)
             res[b0 : b0 + xb.shape[0], plan.order] = _features(xb, plan).cpu()
     return res.numpy()
-
-
-@dataclass(frozen=True, eq=False)
-class NativeRocketPlan:
-    """A bank as the contiguous CPU tensors of :func:`anyconv.timeseries.native.rocket_into`."""
-
-    kernels: dict[str, torch.Tensor]
-    n_kernels: int
-    pad: int  # zeros around each channel: max padding
-
-
-def plan_rocket_native(bank: RocketKernels) -> NativeRocketPlan:
-    """Per-kernel arrays (int64 / float32) and offsets of a bank for the compiled loop."""
-    w_off, c_off = bank.offsets()
-    i64 = lambda a: torch.as_tensor(np.ascontiguousarray(a, dtype=np.int64))  # noqa: E731
-    f32 = lambda a: torch.as_tensor(np.ascontiguousarray(a, dtype=np.float32))  # noqa: E731
-    kernels = {
-        "lengths": i64(bank.lengths), "dilations": i64(bank.dilations), "paddings": i64(bank.paddings),
-        "biases": f32(bank.biases), "weights": f32(bank.weights), "w_off": i64(w_off),
-        "n_ch": i64(bank.n_channel_indices), "channel_indices": i64(bank.channel_indices), "c_off": i64(c_off),
-    }
-    return NativeRocketPlan(kernels, bank.n_kernels, int(bank.paddings.max(initial=0)))
-
-
-def apply_rocket_native(X: np.ndarray, plan: NativeRocketPlan) -> np.ndarray:
-    """:func:`apply_rocket` with the compiled loop: one call per batch.
-
-    The batch is laid out ``(C, L + 2 pad, B)`` (cases innermost, zero padded in
-    time once for every kernel, padded with zero cases to whole vector blocks).
-
-    Shape:
-        X ``(n_cases, n_channels, n_timepoints)`` float32 -> ``(n_cases, 2 * n_kernels)``
-        ``[ppv_0, max_0, ppv_1, max_1, ...]``.
-    """
-    n_cases, _, L = X.shape
-    x = torch.as_tensor(X, dtype=torch.float32)
-    xp = native.cases_innermost(x, plan.pad)  # (C, L + 2 pad, B padded to LANES blocks)
-    B = xp.shape[2]
-    out = torch.empty((B, 2 * plan.n_kernels), dtype=torch.float32)
-    native.rocket_into(xp, L, plan.pad, plan.kernels, out)
-    return out[:n_cases].numpy()

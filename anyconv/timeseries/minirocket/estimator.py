@@ -1,39 +1,37 @@
 """MiniRocket transformer (Dempster, Schmidt & Webb, KDD 2021).
 
-``fit`` samples a :class:`~anyconv.timeseries.minirocket_kernels.MiniRocketBank`
-(dilations, channel subsets, biases); ``transform`` applies it with the torch
-engine in batches. ``engine="reference"`` applies the same bank with the slow
+``fit`` samples a :class:`~anyconv.timeseries.minirocket.kernels.MiniRocketBank`
+(dilations, channel subsets, biases); ``transform`` applies it in batches with the
+compiled loop (``native.py``) or the torch engine (``engine.py``). ``engine="reference"`` applies the same bank with the slow
 numpy loops (for checking).
 """
 
 from __future__ import annotations
 
 import threading
+import warnings
 from typing import ClassVar, Literal
 
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
+from anyconv.timeseries._args import int_at_least
 from anyconv.timeseries._base import BaseRandomKernelTransformer, torch_threads
-from anyconv.timeseries.minirocket_engine import (
-    CASE_MULTIPLE,
-    make_plan,
-    fused_bank,
-    ppv_transform,
-    ppv_transform_fused,
-)
-from anyconv.timeseries.minirocket_kernels import (
+from anyconv.timeseries._layouts import layout
+from anyconv.timeseries.minirocket.engine import CASE_MULTIPLE, make_plan, ppv_transform
+from anyconv.timeseries.minirocket.kernels import (
     N_KERNELS,
     MiniRocketBank,
     fit_biases,
     fit_dilations,
     sample_channel_combinations,
 )
-from anyconv.timeseries.minirocket_reference import reference_minirocket
+from anyconv.timeseries.minirocket.native import fused_bank, ppv_transform_fused
+from anyconv.timeseries.minirocket.reference import reference_minirocket
 from anyconv.timeseries.native import choose_engine
 
-__all__ = ["MiniRocket", "sample_minirocket_bank", "aeon_seed"]
+__all__ = ["MiniRocket", "sample_minirocket_bank", "aeon_seed", "n_features_wanted"]
 
 #: Per-thread engine buffers (see ``ppv_transform``'s ``ws``).
 _WORKSPACES = threading.local()
@@ -48,6 +46,17 @@ def aeon_seed(random_state: int | np.random.RandomState | None) -> int:
     if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
         return int(random_state)
     return int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+
+
+def n_features_wanted(n_kernels: int, estimator: str) -> int:
+    """``n_kernels`` raised to the minimum of one feature per kernel (84), with a ``UserWarning``."""
+    if n_kernels < N_KERNELS:
+        warnings.warn(
+            f"{estimator}: n_kernels={n_kernels} is below the minimum of {N_KERNELS} (one bias per kernel); "
+            f"using n_kernels={N_KERNELS}", UserWarning, stacklevel=4,
+        )
+        return N_KERNELS
+    return int(n_kernels)
 
 
 def sample_minirocket_bank(
@@ -84,7 +93,8 @@ class MiniRocket(BaseRandomKernelTransformer):
     ----------
     n_kernels : int, default=10_000
         Number of features wanted; as in the reference (and aeon) it is rounded
-        down to a multiple of 84 (10 000 -> 9 996); values below 84 give 84.
+        down to a multiple of 84 (10 000 -> 9 996); values below 84 give 84 with a
+        ``UserWarning``.
     max_dilations_per_kernel : int, default=32
     n_jobs : int or None, default=1
         torch threads used by ``fit``/``transform`` (``-1``: all cores).
@@ -97,7 +107,7 @@ class MiniRocket(BaseRandomKernelTransformer):
         How the bank is applied. ``"torch"``: torch ops only (CPU or CUDA).
         ``"native"``: one compiled loop computes each kernel's output the way
         aeon does and its PPV while the output is in L1
-        (:func:`anyconv.timeseries.native.minirocket_into`; CPU; ~4x faster than
+        (:func:`anyconv.timeseries.minirocket.native.minirocket_into`; CPU; ~4x faster than
         ``"torch"`` on OSULeaf); with an int ``random_state`` its features are
         *equal* to aeon's ``MiniRocket(random_state=seed)``. ``"torch"``: a GEMM
         per dilation (CPU or CUDA; another summation order, so a feature can
@@ -145,16 +155,14 @@ class MiniRocket(BaseRandomKernelTransformer):
         self.engine = engine
 
     def _check_params(self) -> None:
-        m = self.max_dilations_per_kernel
-        if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1:
-            raise ValueError(f"max_dilations_per_kernel must be a positive int, got {m!r}")
+        int_at_least("max_dilations_per_kernel", self.max_dilations_per_kernel, 1)
         choose_engine(self.engine, self._device, native_ok=self._has_native_engine)
 
     def _fit(self, X: np.ndarray, y: object) -> None:
         self._check_params()
         seed = aeon_seed(self.random_state)
         rng = np.random.RandomState(seed)
-        n_features = max(int(self.n_kernels), N_KERNELS)
+        n_features = n_features_wanted(self.n_kernels, type(self).__name__)
         with torch_threads(1):  # small ops: intra-op threads only add overhead
             self.bank_ = sample_minirocket_bank(
                 X, n_features, self.max_dilations_per_kernel, rng, np.random.RandomState(seed)
@@ -181,11 +189,11 @@ class MiniRocket(BaseRandomKernelTransformer):
             return reference_minirocket(X, self.bank_).astype(np.float32)
         x = torch.as_tensor(X, dtype=torch.float32)
         if engine == "native":
-            return ppv_transform_fused(x, self._plan_cache[2], self.bank_.left_tap_shift).numpy()
+            return ppv_transform_fused(x, self._plan(engine), self.bank_.left_tap_shift).numpy()
         # per-thread reused buffers; the caller copies the result out before the
         # thread's next batch, so returning a view of them is safe
         ws = _WORKSPACES.__dict__.setdefault("ws", {})
-        return ppv_transform(x.to(self._device), self._plan_cache[2], ws).cpu().numpy()
+        return ppv_transform(x.to(self._device), self._plan(engine), ws).cpu().numpy()
 
     def _before_transform(self) -> None:
         engine = self._engine()
@@ -193,19 +201,14 @@ class MiniRocket(BaseRandomKernelTransformer):
             self._plan(engine)
 
     def _plan(self, engine: str):
-        """The engine's layout of ``bank_`` (built once per bank, device and engine)."""
-        key = (str(self._device), self.n_channels_, engine)
-        cached = getattr(self, "_plan_cache", None)
-        if cached is None or cached[0] != key or cached[1] is not self.bank_:
-            plan = (
-                fused_bank(self.bank_) if engine == "native"
-                else make_plan(self.bank_, self.n_channels_, dtype=torch.float32, device=self._device)
-            )
-            self._plan_cache = (key, self.bank_, plan)
-        return self._plan_cache[2]
+        """The engine's layout of ``bank_`` (built once, :func:`~anyconv.timeseries._layouts.layout`)."""
+        if engine == "native":
+            return layout((self.bank_,), "minirocket-native", lambda: fused_bank(self.bank_))
+        key = ("minirocket-torch", str(self._device), self.n_channels_)
+        return layout((self.bank_,), key, lambda: make_plan(
+            self.bank_, self.n_channels_, dtype=torch.float32, device=self._device))
 
     def __getstate__(self) -> dict:
         state = super().__getstate__()
-        state.pop("_plan_cache", None)
-        state.pop("_rng_after_bank", None)  # device tensors: rebuilt on demand
+        state.pop("_rng_after_bank", None)  # fit-time only
         return state

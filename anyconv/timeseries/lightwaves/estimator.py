@@ -2,46 +2,33 @@
 
 ``fit`` scales each channel with training statistics, samples at most ``max_cases``
 cases, computes every candidate feature (84 kernels x 6 dilations x 8 features per
-channel, :mod:`lightwaves_apply`), pre-selects ``n_candidates`` by ANOVA and keeps
-``n_features`` by mRMR (:mod:`lightwaves_select`), optionally with the channels split
-over ``n_workers`` processes (:mod:`_distributed`). ``transform`` applies only the
-selected kernels to only the selected channels.
+channel, :mod:`.engine`), pre-selects ``n_candidates`` by ANOVA and keeps
+``n_features`` by mRMR (:mod:`.select`), optionally with the channels split over
+``n_workers`` processes (:mod:`.distributed`). ``transform`` applies only the
+selected kernels to only the selected channels (:mod:`.native` or :mod:`.engine`).
 """
 
 from __future__ import annotations
 
-import weakref
 from typing import ClassVar, Literal
 
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
+from anyconv.timeseries import native
+from anyconv.timeseries._args import int_at_least, optional_int_at_least
 from anyconv.timeseries._base import BaseRandomKernelTransformer, resolve_device, resolve_n_jobs
 from anyconv.timeseries._classifier import RandomKernelClassifier
-from anyconv.timeseries._distributed import select_features, select_features_distributed
-from anyconv.timeseries import native
-from anyconv.timeseries.lightwaves_apply import (
-    LightWaveSPlan,
-    NativeLightWaveSPlan,
-    apply_lightwaves,
-    apply_lightwaves_native,
-    plan_lightwaves,
-    plan_lightwaves_native,
-)
-from anyconv.timeseries.lightwaves_kernels import LightWaveSKernels
+from anyconv.timeseries._layouts import layout
+from anyconv.timeseries.lightwaves.distributed import select_features_distributed
+from anyconv.timeseries.lightwaves.engine import LightWaveSPlan, apply_lightwaves, plan_lightwaves
+from anyconv.timeseries.lightwaves.kernels import LightWaveSKernels
+from anyconv.timeseries.lightwaves.native import NativeLightWaveSPlan, apply_lightwaves_native, plan_lightwaves_native
+from anyconv.timeseries.lightwaves.select import select_features
 from anyconv.timeseries.native import choose_engine
 
 __all__ = ["LightWaveS", "LightWaveSClassifier"]
-
-#: torch layouts of fitted banks (kept out of the estimator's ``__dict__``).
-_PLANS: "weakref.WeakKeyDictionary[LightWaveSKernels, dict]" = weakref.WeakKeyDictionary()
-
-
-def _check_int(name: str, value: object, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
-
 
 class LightWaveS(BaseRandomKernelTransformer):
     """LightWaveS transform: 500 selected wavelet-like two-layer kernel features.
@@ -54,10 +41,16 @@ class LightWaveS(BaseRandomKernelTransformer):
         ANOVA pre-selection pool; ``None`` means ``3 * n_features`` (the reference).
     max_cases : int, default=1500
         Fit on a random sample of at most this many cases (the reference's SAMPLE_SIZE).
-    scale : bool, default=True
+    standardise : bool, default=True
         Standardise each channel with its training mean and std (``+1e-8``).
+        (Called ``scale`` before; renamed so that ``scale`` means one thing in this
+        package: :class:`~anyconv.timeseries.HDCMiniRocket`'s float similarity scale.)
     n_workers : int, default=1
         Processes the feature selection is split over (torch.distributed, gloo).
+        The workers are *spawned*: each re-imports the script that called ``fit``,
+        so a script fitting with ``n_workers > 1`` must keep its work under
+        ``if __name__ == "__main__":``, or every worker runs the whole script again
+        (at best wasted time, at worst workers that spawn workers).
     random_state : int, RandomState or None, default=None
         Seed of the case sampling (the only randomness; kernels are fixed).
     n_jobs : int or None, default=1
@@ -69,7 +62,7 @@ class LightWaveS(BaseRandomKernelTransformer):
     engine : {"auto", "native", "torch"}, default="auto"
         How ``transform`` applies the selected kernels: ``"native"`` runs both
         layers and all features of each kernel in one compiled loop
-        (:func:`~anyconv.timeseries.native.lightwaves_into`; CPU; 5-7x faster
+        (:func:`~anyconv.timeseries.lightwaves.native.lightwaves_into`; CPU; 5-7x faster
         than ``"torch"`` on GunPoint/OSULeaf), ``"torch"`` uses torch ops (CPU
         or CUDA), ``"auto"`` picks ``"native"`` when it can run. Same features
         up to float32 rounding. ``fit`` always uses the torch engine.
@@ -96,7 +89,7 @@ class LightWaveS(BaseRandomKernelTransformer):
         n_features: int = 500,
         n_candidates: int | None = None,
         max_cases: int = 1500,
-        scale: bool = True,
+        standardise: bool = True,
         n_workers: int = 1,
         random_state: int | np.random.RandomState | None = None,
         n_jobs: int | None = 1,
@@ -107,7 +100,7 @@ class LightWaveS(BaseRandomKernelTransformer):
         self.n_features = n_features
         self.n_candidates = n_candidates
         self.max_cases = max_cases
-        self.scale = scale
+        self.standardise = standardise
         self.n_workers = n_workers
         self.random_state = random_state
         self.n_jobs = n_jobs
@@ -116,15 +109,13 @@ class LightWaveS(BaseRandomKernelTransformer):
         self.engine = engine
 
     def _check_common_params(self) -> None:
-        _check_int("n_features", self.n_features, 1)
-        if self.n_candidates is not None:
-            _check_int("n_candidates", self.n_candidates, 1)
-        _check_int("max_cases", self.max_cases, 2)
-        _check_int("n_workers", self.n_workers, 1)
-        if self.batch_size is not None:
-            _check_int("batch_size", self.batch_size, 1)
-        if not isinstance(self.scale, (bool, np.bool_)):
-            raise ValueError(f"scale must be True or False, got {self.scale!r}")
+        int_at_least("n_features", self.n_features, 1)
+        optional_int_at_least("n_candidates", self.n_candidates, 1)
+        int_at_least("max_cases", self.max_cases, 2)
+        int_at_least("n_workers", self.n_workers, 1)
+        optional_int_at_least("batch_size", self.batch_size, 1)
+        if not isinstance(self.standardise, (bool, np.bool_)):
+            raise ValueError(f"standardise must be True or False, got {self.standardise!r}")
         resolve_n_jobs(self.n_jobs)
         self._device = resolve_device(self.device)
         choose_engine(self.engine, self._device, reference_ok=False)
@@ -146,8 +137,8 @@ class LightWaveS(BaseRandomKernelTransformer):
         y = np.asarray(y)
         if y.ndim != 1 or y.shape[0] != X.shape[0]:
             raise ValueError(f"y must be 1-D with one label per case ({X.shape[0]}), got shape {y.shape}")
-        self.mean_ = X.mean(axis=(0, 2), dtype=np.float64) if self.scale else np.zeros(X.shape[1])
-        self.std_ = X.std(axis=(0, 2), dtype=np.float64) + 1e-8 if self.scale else np.ones(X.shape[1])
+        self.mean_ = X.mean(axis=(0, 2), dtype=np.float64) if self.standardise else np.zeros(X.shape[1])
+        self.std_ = X.std(axis=(0, 2), dtype=np.float64) + 1e-8 if self.standardise else np.ones(X.shape[1])
         if X.shape[0] > self.max_cases:
             rows = check_random_state(self.random_state).choice(X.shape[0], self.max_cases, replace=False)
             X, y = X[np.sort(rows)], y[np.sort(rows)]
@@ -170,19 +161,20 @@ class LightWaveS(BaseRandomKernelTransformer):
         return ((X[:, channels] - mean[:, None]) / std[:, None]).astype(np.float32)
 
     def _get_plan(self, engine: str) -> LightWaveSPlan | NativeLightWaveSPlan:
-        """The ``engine``'s layout of ``kernels_``, channel ids relative to ``channels_`` (cached)."""
-        per_device = _PLANS.setdefault(self.kernels_, {})
-        key = "native" if engine == "native" else str(self._device)
-        if key not in per_device:
-            bank = self.kernels_
+        """The ``engine``'s layout of ``kernels_``, channel ids relative to ``channels_``
+        (built once, :func:`~anyconv.timeseries._layouts.layout`)."""
+        bank, channels = self.kernels_, self.channels_
+
+        def build() -> LightWaveSPlan | NativeLightWaveSPlan:
             local = LightWaveSKernels(  # channel ids relative to the selected channels
-                np.searchsorted(self.channels_, bank.channels), bank.kernel_ids, bank.dilation_exps, bank.feature_mask
+                np.searchsorted(channels, bank.channels), bank.kernel_ids, bank.dilation_exps, bank.feature_mask
             )
-            per_device[key] = (
-                plan_lightwaves_native(local) if engine == "native"
-                else plan_lightwaves(local, torch.float32, self._device)
-            )
-        return per_device[key]
+            if engine == "native":
+                return plan_lightwaves_native(local)
+            return plan_lightwaves(local, torch.float32, self._device)
+
+        key = "lightwaves-native" if engine == "native" else ("lightwaves-torch", str(self._device))
+        return layout((bank, channels), key, build)
 
     def _before_transform(self) -> None:
         self._get_plan(choose_engine(self.engine, self._device))  # build once, before batches may run in threads
@@ -207,7 +199,7 @@ class LightWaveSClassifier(RandomKernelClassifier):
 
     Parameters
     ----------
-    n_features, n_candidates, max_cases, scale, n_workers, random_state, n_jobs, batch_size, device, engine
+    n_features, n_candidates, max_cases, standardise, n_workers, random_state, n_jobs, batch_size, device, engine
         As :class:`LightWaveS`.
     estimator : {"auto", "ridge", "logistic"}, default="auto"
         Linear model; ``"auto"`` is ridge up to 10 000 training cases, else logistic.
@@ -229,7 +221,7 @@ class LightWaveSClassifier(RandomKernelClassifier):
         n_features: int = 500,
         n_candidates: int | None = None,
         max_cases: int = 1500,
-        scale: bool = True,
+        standardise: bool = True,
         n_workers: int = 1,
         random_state: int | np.random.RandomState | None = None,
         n_jobs: int | None = 1,
@@ -242,7 +234,7 @@ class LightWaveSClassifier(RandomKernelClassifier):
         self.n_features = n_features
         self.n_candidates = n_candidates
         self.max_cases = max_cases
-        self.scale = scale
+        self.standardise = standardise
         self.n_workers = n_workers
         self.random_state = random_state
         self.n_jobs = n_jobs

@@ -1,15 +1,14 @@
 """ROCKET (Dempster, Petitjean & Webb, 2020) as scikit-learn estimators.
 
 ``Rocket`` samples a bank of random dilated kernels in ``fit``
-(:func:`~anyconv.timeseries.rocket_kernels.sample_rocket_kernels`) and applies it in
-``transform`` with the batched torch engine
-(:func:`~anyconv.timeseries.rocket_apply.apply_rocket`), two features (PPV, max) per
-kernel. ``RocketClassifier`` adds the papers' scaling and ridge classifier.
+(:func:`~anyconv.timeseries.rocket.kernels.sample_rocket_kernels`) and applies it in
+``transform`` with the compiled loop (:mod:`~anyconv.timeseries.rocket.native`) or the
+batched torch engine (:func:`~anyconv.timeseries.rocket.engine.apply_rocket`), two
+features (PPV, max) per kernel. ``RocketClassifier`` adds the papers' scaling and ridge classifier.
 """
 
 from __future__ import annotations
 
-import weakref
 from typing import ClassVar, Literal
 
 import numpy as np
@@ -19,22 +18,13 @@ from sklearn.utils import check_random_state
 from anyconv.timeseries._base import BaseRandomKernelTransformer
 from anyconv.timeseries._classifier import RandomKernelClassifier
 from anyconv.timeseries import native
+from anyconv.timeseries._layouts import layout
 from anyconv.timeseries.native import choose_engine
-from anyconv.timeseries.rocket_apply import (
-    NativeRocketPlan,
-    RocketPlan,
-    apply_rocket,
-    apply_rocket_native,
-    plan_rocket,
-    plan_rocket_native,
-)
-from anyconv.timeseries.rocket_kernels import RocketKernels, sample_rocket_kernels
+from anyconv.timeseries.rocket.engine import RocketPlan, apply_rocket, plan_rocket
+from anyconv.timeseries.rocket.kernels import RocketKernels, sample_rocket_kernels
+from anyconv.timeseries.rocket.native import NativeRocketPlan, apply_rocket_native, plan_rocket_native
 
 __all__ = ["Rocket", "RocketClassifier", "normalise_series"]
-
-#: torch layouts of fitted banks, keyed by the bank (kept out of the estimator's
-#: ``__dict__`` so transform leaves the estimator unchanged and pickles stay plain).
-_PLANS: "weakref.WeakKeyDictionary[RocketKernels, dict]" = weakref.WeakKeyDictionary()
 
 
 def normalise_series(X: np.ndarray) -> np.ndarray:
@@ -69,7 +59,7 @@ class Rocket(BaseRandomKernelTransformer):
         Where the convolutions run (``"cuda"`` if available).
     engine : {"auto", "native", "torch"}, default="auto"
         ``"native"``: each kernel's convolution, PPV and max in one compiled loop
-        (:func:`~anyconv.timeseries.native.rocket_into`; CPU; 2-2.7x faster than
+        (:func:`~anyconv.timeseries.rocket.native.rocket_into`; CPU; 2-2.7x faster than
         ``"torch"`` on BasicMotions/OSULeaf); ``"torch"``: im2col + matmul per
         kernel group (CPU or CUDA); ``"auto"``: ``"native"`` when it can run.
         Same features up to float32 rounding.
@@ -127,15 +117,11 @@ class Rocket(BaseRandomKernelTransformer):
     _case_multiple: ClassVar[int] = native.LANES  # whole vector blocks for the native loop
 
     def _get_plan(self, engine: str) -> RocketPlan | NativeRocketPlan:
-        """The ``engine``'s layout of ``kernels_`` (built once, cached)."""
-        per_device = _PLANS.setdefault(self.kernels_, {})
-        key = "native" if engine == "native" else (str(self._device), self.n_channels_)
-        if key not in per_device:
-            per_device[key] = (
-                plan_rocket_native(self.kernels_) if engine == "native"
-                else plan_rocket(self.kernels_, self.n_channels_, torch.float32, self._device)
-            )
-        return per_device[key]
+        """The ``engine``'s layout of ``kernels_`` (built once, :func:`~anyconv.timeseries._layouts.layout`)."""
+        if engine == "native":
+            return layout((self.kernels_,), "rocket-native", lambda: plan_rocket_native(self.kernels_))
+        return layout((self.kernels_,), ("rocket-torch", str(self._device), self.n_channels_),
+                      lambda: plan_rocket(self.kernels_, self.n_channels_, torch.float32, self._device))
 
     def _before_transform(self) -> None:
         self._get_plan(choose_engine(self.engine, self._device))  # build once, before batches run in threads

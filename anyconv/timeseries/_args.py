@@ -1,0 +1,31 @@
+"""Argument checks of the time-series estimators.
+
+Built on the library's shared checks (:mod:`anyconv.kernels._args`); what this
+adds is the scikit-learn habit of accepting numpy integers where an int is wanted
+(``GridSearchCV`` grids built with ``np.arange`` give them).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from anyconv.kernels._args import choice, positive_int
+
+__all__ = ["int_at_least", "optional_int_at_least", "choice"]
+
+
+def int_at_least(name: str, value: object, minimum: int) -> int:
+    """``value`` as an int if it is an int (Python or numpy, not bool) ``>= minimum``, else a ValueError naming it."""
+    if isinstance(value, np.integer):
+        value = int(value)
+    return positive_int(name, value, minimum=minimum)
+
+
+def optional_int_at_least(name: str, value: object, minimum: int) -> int | None:
+    """``None``, or :func:`int_at_least`; the error says ``None`` is allowed too."""
+    if value is None:
+        return None
+    try:
+        return int_at_least(name, value, minimum)
+    except ValueError:
+        raise ValueError(f"{name} must be None or an int >= {minimum}, got {value!r}") from None
