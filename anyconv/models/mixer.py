@@ -11,6 +11,7 @@ kernel_size=seq_len, groups=D, mode="causal" | "same", **layer_options)``.
 
 from __future__ import annotations
 
+import difflib
 import inspect
 from typing import Any
 
@@ -31,7 +32,8 @@ def accepts_times(module: nn.Module) -> bool:
 
 
 def check_layer_options(layer: str, layer_options: object, reserved: tuple[str, ...]) -> dict[str, Any]:
-    """``layer_options`` as a dict, after checking it sets none of the ``reserved`` arguments."""
+    """``layer_options`` as a dict, after checking it sets none of the ``reserved`` arguments and
+    only names arguments of the layer's constructor (a misspelling raises with close matches)."""
     if not isinstance(layer_options, dict):
         raise ValueError(f"layer_options must be a dict of keyword arguments for layer {layer!r}, got {layer_options!r}")
     clash = sorted(set(layer_options) & set(reserved))
@@ -39,6 +41,15 @@ def check_layer_options(layer: str, layer_options: object, reserved: tuple[str, 
         raise ValueError(
             f"layer_options for layer {layer!r} may not set {clash}: the model sets {list(reserved)} itself"
         )
+    params = inspect.signature(get_spec(layer).cls.__init__).parameters
+    if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        valid = [n for n, p in params.items() if n != "self" and n not in reserved
+                 and p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)]
+        for name in layer_options:
+            if name not in valid:
+                close = difflib.get_close_matches(name, valid, n=3, cutoff=0.5)
+                hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+                raise ValueError(f"unknown layer option {name!r} for layer {layer!r}{hint}; valid options: {valid}")
     return dict(layer_options)
 
 

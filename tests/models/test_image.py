@@ -1,0 +1,81 @@
+"""ImageClassifier and DnCNN: layout, the registered layer in every k×k conv, residual learning."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from anyconv.layers.registry import get_spec
+from anyconv.models import DnCNN, DnCNNConfig, ImageClassifier, ImageClassifierConfig, build_model, fitting_layers
+from tests.models._helpers import denoise_spec, image_spec
+
+CONV2D_LAYERS = fitting_layers("image-classification")
+
+
+@pytest.mark.parametrize("layer", CONV2D_LAYERS)
+def test_classifier_uses_the_layer_for_every_kxk_conv(layer: str) -> None:
+    model = ImageClassifier(ImageClassifierConfig(layer=layer, in_channels=3, n_outputs=4, width=4, depth=2))
+    cls = get_spec(layer).cls
+    assert sum(isinstance(m, cls) for m in model.modules()) == 1 + 2 * 2 * 2  # stem + 2 convs × depth × 2 stages
+    plain = [m for m in model.modules() if isinstance(m, nn.Conv2d) and not isinstance(m, cls)]
+    assert len(plain) == 1 and plain[0].kernel_size == (1, 1)  # the one channel-changing shortcut
+    assert all(not isinstance(m, nn.Conv2d) or m.stride == (1, 1) for m in model.modules())
+    out = model(torch.randn(2, 3, 28, 28))
+    assert out.shape == (2, 4) and torch.isfinite(out).all()
+
+
+def test_classifier_pools_once_and_is_resolution_agnostic() -> None:
+    model = build_model(image_spec(1, 8), "conv2d", width=4).eval()
+    x = torch.randn(2, 1, 8, 8)
+    assert model(x).shape == model(torch.randn(2, 1, 28, 28)).shape == (2, 10)
+    with torch.no_grad():  # the stage-2 features are half the input size
+        h = model.stage2(model.pool(model.stage1(model.stem(x))))
+    assert h.shape == (2, 8, 4, 4)
+    with pytest.raises(ValueError, match=r"expected x of shape \(B, 1, H, W\) with H, W >= 2, got \(2, 3, 8, 8\)"):
+        model(torch.randn(2, 3, 8, 8))
+
+
+@pytest.mark.parametrize("layer", CONV2D_LAYERS)
+def test_dncnn_layout(layer: str) -> None:
+    model = DnCNN(DnCNNConfig(layer=layer, channels=3, width=8, depth=5))
+    kinds = [type(m).__name__ for m in model.net]
+    conv = type(model.net[0]).__name__
+    assert kinds == [conv, "ReLU"] + [conv, "BatchNorm2d", "ReLU"] * 3 + [conv]
+    convs = [m for m in model.net if isinstance(m, get_spec(layer).cls)]
+    assert len(convs) == 5 and model.last_conv is convs[-1]
+    out = model(torch.rand(2, 3, 12, 12))
+    assert out.shape == (2, 3, 12, 12) and torch.isfinite(out).all()
+
+
+@pytest.mark.parametrize("layer", CONV2D_LAYERS)
+def test_dncnn_subtracts_the_noise_estimate(layer: str) -> None:
+    """output = x − net(x): a zero noise estimate returns x exactly; an estimate n returns x − n."""
+    model = build_model(denoise_spec(3, 16), layer, width=8, depth=4).eval()
+    x = torch.rand(2, 3, 16, 16)
+    noise = torch.randn(2, 3, 16, 16)
+    for estimate, expected in ((torch.zeros_like(x), x), (noise, x - noise)):
+        handle = model.last_conv.register_forward_hook(lambda module, args, out, e=estimate: e)
+        try:
+            with torch.no_grad():
+                out = model(x)
+        finally:
+            handle.remove()
+        assert torch.equal(out, expected)
+
+
+def test_dncnn_with_zero_last_layer_is_the_identity() -> None:
+    model = build_model(denoise_spec(1, 8), "conv2d", width=8, depth=3)
+    with torch.no_grad():
+        for p in model.last_conv.parameters():
+            p.zero_()
+    x = torch.rand(4, 1, 8, 8)
+    assert torch.equal(model(x), x)
+
+
+def test_dncnn_checks_its_input() -> None:
+    model = build_model(denoise_spec(3, 8), "conv2d", width=4, depth=2)
+    with pytest.raises(ValueError, match=r"expected x of shape \(B, 3, H, W\), got \(2, 1, 8, 8\)"):
+        model(torch.randn(2, 1, 8, 8))
+    with pytest.raises(ValueError, match="needs a 'conv2d'-kind layer, got 'conv1d' of kind 'conv1d'"):
+        DnCNN(DnCNNConfig(layer="conv1d", channels=1))
