@@ -91,4 +91,6 @@ class LongKernelBlock(KernelConv):
             parts.append(f"postact={self.postact!r}")
         if self.method != "auto":
             parts.append(f"method={self.method!r}")
+        if not self.check_finite:
+            parts.append("check_finite=False")
         return ", ".join(parts)

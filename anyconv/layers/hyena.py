@@ -147,4 +147,6 @@ class HyenaOperator1d(KernelConv):
             parts.append(f"dropout={self.dropout.p}")
         if self.method != "auto":
             parts.append(f"method={self.method!r}")
+        if not self.check_finite:
+            parts.append("check_finite=False")
         return ", ".join(parts)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from anyconv.layers import create, get_spec, list_layers
+from anyconv.layers import KernelConv, create, get_spec, list_layers
 
 D64 = torch.float64
 ALL = list_layers()
@@ -91,3 +91,36 @@ def test_unknown_name_suggests_close_matches():
 def test_misspelled_argument_is_rejected():
     with pytest.raises(TypeError):
         create("sgconv1d", 4, 16, kernel_dims=4)
+
+
+def _force_fft(layer: torch.nn.Module) -> None:
+    for module in layer.modules():
+        if isinstance(module, KernelConv):
+            module.method = "fft"
+
+
+@pytest.mark.parametrize("force_fft", [False, True], ids=["auto", "fft"])
+@pytest.mark.parametrize("name", ALL)
+def test_empty_batch_gives_empty_output(name, force_fft):
+    torch.manual_seed(5)
+    layer = _build(name).eval()
+    if force_fft:
+        _force_fft(layer)
+    x = _input(name)
+    with torch.no_grad():
+        want = layer(x[:1]).shape[1:]
+        y = layer(x[:0])
+    assert y.shape == (0, *want)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_bf16_autocast_close_to_float32(name):
+    """Under CPU bf16 autocast every layer runs (FFT engine in float32 inside) and stays close."""
+    torch.manual_seed(6)
+    layer, x = _build(name).eval(), _input(name)
+    with torch.no_grad():
+        want = layer(x)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            got = layer(x)
+    assert bool(torch.isfinite(got).all())
+    assert float((got.float() - want).norm() / want.norm()) < 0.05
