@@ -1,6 +1,11 @@
 """Small reference networks built from anyconv layers, and ``build_model`` (task + layer → model)."""
 
-from anyconv.models.build import build_model, check_model_options, fitting_layers, model_options_for
+from anyconv.models.build import (
+    build_model,
+    check_model_options,
+    fitting_layers,
+    model_options_for,
+)
 from anyconv.models.dncnn import DnCNN, DnCNNConfig
 from anyconv.models.image import BasicBlock, ImageClassifier, ImageClassifierConfig
 from anyconv.models.mixer import ConvMixer

@@ -115,7 +115,7 @@ def build_model(
             f"registered layers that fit: {fitting_layers(spec.kind)}"
         )
     check_model_options(spec.kind, model_options)
-    factory = {"device": device, "dtype": dtype}
+    factory: dict[str, Any] = {"device": device, "dtype": dtype}
     if model_cls is SequenceModel:
         config = SequenceModelConfig(
             layer=layer, seq_len=spec.input_shape[-1], n_outputs=spec.n_outputs, input_kind=spec.input_kind,

@@ -49,7 +49,7 @@ class DnCNN(nn.Module):
             positive_int(name, getattr(config, name))
         positive_int("depth", config.depth, minimum=2)
         self.config = config
-        factory = {"device": device, "dtype": dtype}
+        factory: dict[str, Any] = {"device": device, "dtype": dtype}
         c, w, k = config.channels, config.width, config.kernel_size
         layers: list[nn.Module] = [conv2d_layer(config.layer, c, w, k, options, factory), nn.ReLU()]
         for _ in range(config.depth - 2):

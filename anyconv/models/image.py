@@ -74,7 +74,7 @@ class BasicBlock(nn.Module):
         device: torch.device | str | None = None, dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
-        factory = {"device": device, "dtype": dtype}
+        factory: dict[str, Any] = {"device": device, "dtype": dtype}
         k, layer, options = config.kernel_size, config.layer, config.layer_options
         self.conv1 = conv2d_layer(layer, in_channels, out_channels, k, options, factory)
         self.bn1 = nn.BatchNorm2d(out_channels, **factory)
@@ -106,7 +106,7 @@ class ImageClassifier(nn.Module):
         for name in ("in_channels", "n_outputs", "width", "depth", "kernel_size"):
             positive_int(name, getattr(config, name))
         self.config = config
-        factory = {"device": device, "dtype": dtype}
+        factory: dict[str, Any] = {"device": device, "dtype": dtype}
         w = config.width
         self.stem = nn.Sequential(
             conv2d_layer(config.layer, config.in_channels, w, config.kernel_size, options, factory),

@@ -35,7 +35,9 @@ def check_layer_options(layer: str, layer_options: object, reserved: tuple[str, 
     """``layer_options`` as a dict, after checking it sets none of the ``reserved`` arguments and
     only names arguments of the layer's constructor (a misspelling raises with close matches)."""
     if not isinstance(layer_options, dict):
-        raise ValueError(f"layer_options must be a dict of keyword arguments for layer {layer!r}, got {layer_options!r}")
+        raise ValueError(  # noqa: TRY004 (a config value, reported like every other)
+            f"layer_options must be a dict of keyword arguments for layer {layer!r}, got {layer_options!r}"
+        )
     clash = sorted(set(layer_options) & set(reserved))
     if clash:
         raise ValueError(
@@ -83,7 +85,7 @@ class ConvMixer(nn.Module):
         self.seq_len = positive_int("seq_len", seq_len)
         self.bidirectional = bool(bidirectional)
         options = check_layer_options(layer, {} if layer_options is None else layer_options, RESERVED_CONV_ARGS)
-        factory = {"device": device, "dtype": dtype}
+        factory: dict[str, Any] = {"device": device, "dtype": dtype}
         self.conv = create(
             layer, in_channels=channels, out_channels=channels, kernel_size=seq_len, groups=channels,
             mode="same" if bidirectional else "causal", **options, **factory,

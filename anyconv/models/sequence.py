@@ -84,7 +84,7 @@ class ResidualBlock(nn.Module):
 
     def __init__(self, config: SequenceModelConfig, *, device: torch.device | str | None = None, dtype: torch.dtype | None = None) -> None:
         super().__init__()
-        factory = {"device": device, "dtype": dtype}
+        factory: dict[str, Any] = {"device": device, "dtype": dtype}
         d = config.d_model
         self.norm1 = nn.LayerNorm(d, **factory)
         self.mixer = _make_mixer(config, factory)
@@ -131,8 +131,8 @@ class SequenceModel(nn.Module):
             positive_int(name, getattr(config, name))
         probability("dropout", config.dropout)
         if not isinstance(config.bidirectional, bool):
-            raise ValueError(f"bidirectional must be a bool, got {config.bidirectional!r}")
-        factory = {"device": device, "dtype": dtype}
+            raise ValueError(f"bidirectional must be a bool, got {config.bidirectional!r}")  # noqa: TRY004
+        factory: dict[str, Any] = {"device": device, "dtype": dtype}
         self.config = config
         if config.input_kind == "tokens":
             self.embed: nn.Module = nn.Embedding(positive_int("vocab_size", config.vocab_size), config.d_model, **factory)

@@ -6,14 +6,21 @@ import pytest
 import torch
 
 from anyconv.layers.registry import list_layers
-from anyconv.models import DnCNN, ImageClassifier, SequenceModel, build_model, fitting_layers, model_options_for
+from anyconv.models import (
+    DnCNN,
+    ImageClassifier,
+    SequenceModel,
+    build_model,
+    fitting_layers,
+    model_options_for,
+)
 from tests.models._helpers import (
     batch_for,
     check_every_parameter_gets_gradient,
-    input_ignoring_loss,
     denoise_spec,
     features_spec,
     image_spec,
+    input_ignoring_loss,
     loss_of,
     overfit,
     tokens_spec,
@@ -21,9 +28,9 @@ from tests.models._helpers import (
 
 SEQUENCE_LAYERS = fitting_layers("sequence")
 IMAGE_LAYERS = fitting_layers("image-classification")
-SMALL_SEQUENCE = dict(d_model=16, n_layers=2)
-SMALL_IMAGE = dict(width=8, depth=1)
-SMALL_DNCNN = dict(width=8, depth=4)
+SMALL_SEQUENCE = {"d_model": 16, "n_layers": 2}
+SMALL_IMAGE = {"width": 8, "depth": 1}
+SMALL_DNCNN = {"width": 8, "depth": 4}
 
 SEQUENCE_SPECS = {
     "tokens": tokens_spec("sequence"),

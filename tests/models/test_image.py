@@ -7,7 +7,14 @@ import torch
 from torch import nn
 
 from anyconv.layers.registry import get_spec
-from anyconv.models import DnCNN, DnCNNConfig, ImageClassifier, ImageClassifierConfig, build_model, fitting_layers
+from anyconv.models import (
+    DnCNN,
+    DnCNNConfig,
+    ImageClassifier,
+    ImageClassifierConfig,
+    build_model,
+    fitting_layers,
+)
 from tests.models._helpers import denoise_spec, image_spec
 
 CONV2D_LAYERS = fitting_layers("image-classification")

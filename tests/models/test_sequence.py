@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import ClassVar
 
 import pytest
 import torch
@@ -10,11 +11,17 @@ from torch import Tensor, nn
 
 from anyconv.layers import dense
 from anyconv.layers.registry import _REGISTRY, register
-from anyconv.models import ConvMixer, SequenceModel, SequenceModelConfig, build_model, fitting_layers
+from anyconv.models import (
+    ConvMixer,
+    SequenceModel,
+    SequenceModelConfig,
+    build_model,
+    fitting_layers,
+)
 from tests.models._helpers import features_spec, tokens_spec
 
 SEQUENCE_LAYERS = fitting_layers("sequence")  # every registered sequence-kind and conv1d-kind layer
-SMALL = dict(d_model=8, n_layers=2)
+SMALL = {"d_model": 8, "n_layers": 2}
 
 
 def _model(spec, layer: str, **options) -> nn.Module:
@@ -101,7 +108,7 @@ def test_mask_and_times_shapes_are_checked() -> None:
 class _TimesProbe1d(dense.Conv1d):
     """A dense conv1d-kind layer whose forward takes ``times`` and records them."""
 
-    seen: list[Tensor | None] = []
+    seen: ClassVar[list[Tensor | None]] = []
 
     def forward(self, x: Tensor, times: Tensor | None = None) -> Tensor:
         _TimesProbe1d.seen.append(times)
