@@ -149,8 +149,8 @@ class HyenaFilter(Kernel):
         layers += [nn.Linear(width, width, **factory) for _ in range(self.num_inner_mlps)]
         self.hidden = nn.ModuleList(layers)
         self.output = nn.Linear(width, out, bias=False, **factory)
-        for param in self.parameters():
-            set_optim_hints(param, lr=self.lr, weight_decay=self.weight_decay)
+        for name, _ in self.named_parameters():
+            set_optim_hints(self, name, lr=self.lr, weight_decay=self.weight_decay)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

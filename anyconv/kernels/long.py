@@ -77,7 +77,7 @@ class LongConvKernel(Kernel):
         self.dropout = nn.Dropout(probability("dropout", dropout))
         sides = 2 if self.bidirectional else 1
         self.kernel = nn.Parameter(torch.empty(sides * heads, channels, seq_len, device=device, dtype=dtype))
-        set_optim_hints(self.kernel, lr=self.lr, weight_decay=0.0)
+        set_optim_hints(self, "kernel", lr=self.lr, weight_decay=0.0)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

@@ -103,8 +103,8 @@ class SGConvKernel(Kernel):
         self.sub_kernels = nn.ParameterList(
             [nn.Parameter(torch.empty(shape, device=device, dtype=dtype)) for _ in range(self.n_scales)]
         )
-        for param in self.sub_kernels:
-            set_optim_hints(param, lr=self.lr)
+        for index in range(self.n_scales):
+            set_optim_hints(self, f"sub_kernels.{index}", lr=self.lr)
         self.register_buffer("kernel_norm", torch.ones(sides * heads, channels, 1, device=device, dtype=dtype))
         self.reset_parameters()
 
