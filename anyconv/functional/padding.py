@@ -13,6 +13,12 @@ causal     K - 1                0                   L  (y[t] reads x[<= t] only)
 full       K - 1                K - 1               L + K - 1
 circular   (K - 1) // 2         K - 1 - left        L  (like 'same', indices wrap mod L)
 =========  ===================  ==================  =======================================
+
+The amounts are those of the correlation torch computes. With ``flip=True`` (true convolution:
+the kernel is reversed first) ``same`` therefore reads ``y[t] = Σ_s w[s] x[t - s + ⌈(K-1)/2⌉]``
+on every axis, exactly ``F.conv*d(x, w.flip(...), padding="same")``. SciPy's
+``convolve``/``convolve2d(mode="same")`` centres with ``⌊(K-1)/2⌋`` instead: for an even ``K``
+its output is one sample earlier than ours (odd ``K`` agree).
 """
 
 from __future__ import annotations
