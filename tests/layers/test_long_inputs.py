@@ -124,3 +124,13 @@ def test_hyena_operator_exposes_normalized():
     assert layer.kernel.normalized and "normalized=True" in repr(layer)
     k = layer.kernel.filter()
     torch.testing.assert_close(k.abs().sum(-1), torch.ones(16, dtype=D64))
+
+
+def test_hyena_filter_stays_in_float32_under_autocast():
+    torch.manual_seed(5)
+    filt = HyenaFilter(4, 64, emb_dim=5, w=10.0)
+    want = filt.filter()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        got = filt.filter()
+    assert got.dtype == torch.float32
+    torch.testing.assert_close(got, want, rtol=0, atol=0)
