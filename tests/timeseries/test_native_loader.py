@@ -56,6 +56,7 @@ def test_library_that_fails_to_load(reload_native: pytest.MonkeyPatch) -> None:
     def broken(path: str) -> ctypes.CDLL:
         raise OSError(f"{path}: undefined symbol: __some_glibc_2_99_thing")
 
+    reload_native.setattr(native, "_extension_path", lambda: "/nowhere/_compiled.so")
     reload_native.setattr(native, "_open", broken)
     st = native.status()
     assert st.built and not st.loaded and "fails to load" in st.reason and "undefined symbol" in st.reason
@@ -66,6 +67,7 @@ def test_stale_library_without_the_abi_symbol(reload_native: pytest.MonkeyPatch)
     libm = ctypes.util.find_library("m") or ctypes.util.find_library("c")
     if libm is None:
         pytest.skip("no system C library to stand in for a stale build")
+    reload_native.setattr(native, "_extension_path", lambda: "/nowhere/_compiled.so")
     reload_native.setattr(native, "_open", lambda path: ctypes.CDLL(libm))  # a real library, none of our symbols
     st = native.status()
     assert st.built and not st.loaded and "without anyconv_abi_version" in st.reason

@@ -126,7 +126,7 @@ static inline int reach(int64_t n, int64_t d)
     }
 
 ANYCONV_CLONES_FMA
-int anyconv_lightwaves(const float *x, int64_t n_cases, int64_t n_timepoints, int64_t pad, int64_t sc,
+int anyconv_lightwaves_impl(const float *x, int64_t n_cases, int64_t n_timepoints, int64_t pad, int64_t sc,
                        int64_t n_channels, int64_t n_kernels, const int64_t *channel, const int64_t *dilation,
                        const float *weight, const int64_t *second, float *out, int64_t so)
 {
@@ -175,4 +175,13 @@ int anyconv_lightwaves(const float *x, int64_t n_cases, int64_t n_timepoints, in
     }
     free(y);
     return 0;
+}
+
+/* The exported entry point: a plain function calling the dispatched copies (clang < 16
+ * exports a target_clones function only as "anyconv_lightwaves_impl.ifunc"). */
+int anyconv_lightwaves(const float *x, int64_t n_cases, int64_t n_timepoints, int64_t pad, int64_t sc,
+                       int64_t n_channels, int64_t n_kernels, const int64_t *channel, const int64_t *dilation,
+                       const float *weight, const int64_t *second, float *out, int64_t so)
+{
+    return anyconv_lightwaves_impl(x, n_cases, n_timepoints, pad, sc, n_channels, n_kernels, channel, dilation, weight, second, out, so);
 }

@@ -148,7 +148,7 @@ static inline void hdc_row(const float *row, int64_t lo, int64_t hi, const float
 }
 
 ANYCONV_CLONES
-int anyconv_minirocket(const float *x, int64_t n_cases, int64_t n_timepoints, int64_t pad, int64_t sc,
+int anyconv_minirocket_impl(const float *x, int64_t n_cases, int64_t n_timepoints, int64_t pad, int64_t sc,
                        int64_t n_channels, int64_t n_dilations, const int64_t *dilations, const int64_t *nf,
                        const float *biases, const int64_t *per_comb, const int64_t *channel_indices,
                        int64_t shift, const double *rot, float *out, int64_t so)
@@ -259,4 +259,14 @@ int anyconv_minirocket(const float *x, int64_t n_cases, int64_t n_timepoints, in
     free(row);
     free(codes);
     return 0;
+}
+
+/* The exported entry point: a plain function calling the dispatched copies (clang < 16
+ * exports a target_clones function only as "anyconv_minirocket_impl.ifunc"). */
+int anyconv_minirocket(const float *x, int64_t n_cases, int64_t n_timepoints, int64_t pad, int64_t sc,
+                       int64_t n_channels, int64_t n_dilations, const int64_t *dilations, const int64_t *nf,
+                       const float *biases, const int64_t *per_comb, const int64_t *channel_indices,
+                       int64_t shift, const double *rot, float *out, int64_t so)
+{
+    return anyconv_minirocket_impl(x, n_cases, n_timepoints, pad, sc, n_channels, n_dilations, dilations, nf, biases, per_comb, channel_indices, shift, rot, out, so);
 }

@@ -46,7 +46,7 @@
  * n_time (the rows of conv) <= MAX_TIME so that position sums fit int32.
  */
 ANYCONV_CLONES
-int anyconv_pool4(const float *conv, int64_t n_kernels, int64_t n_cases, int64_t n_time, int64_t sk,
+int anyconv_pool4_impl(const float *conv, int64_t n_kernels, int64_t n_cases, int64_t n_time, int64_t sk,
                   int64_t st, int64_t sb, const float *bias, int64_t nf, const int64_t *lo,
                   const int64_t *hi, float *out, int64_t so, int64_t n_cols, int64_t col0, int64_t block)
 {
@@ -101,4 +101,13 @@ int anyconv_pool4(const float *conv, int64_t n_kernels, int64_t n_cases, int64_t
         }
     }
     return ANYCONV_OK;
+}
+
+/* The exported entry point: a plain function calling the dispatched copies (clang < 16
+ * exports a target_clones function only as "anyconv_pool4_impl.ifunc"). */
+int anyconv_pool4(const float *conv, int64_t n_kernels, int64_t n_cases, int64_t n_time, int64_t sk,
+                  int64_t st, int64_t sb, const float *bias, int64_t nf, const int64_t *lo,
+                  const int64_t *hi, float *out, int64_t so, int64_t n_cols, int64_t col0, int64_t block)
+{
+    return anyconv_pool4_impl(conv, n_kernels, n_cases, n_time, sk, st, sb, bias, nf, lo, hi, out, so, n_cols, col0, block);
 }

@@ -37,7 +37,7 @@
     }
 
 ANYCONV_CLONES_FMA
-int anyconv_rocket(const float *x, int64_t n_cases, int64_t n_timepoints, int64_t pad, int64_t sc,
+int anyconv_rocket_impl(const float *x, int64_t n_cases, int64_t n_timepoints, int64_t pad, int64_t sc,
                    int64_t n_channels, int64_t n_kernels, const int64_t *lengths, const int64_t *dilations,
                    const int64_t *paddings, const float *biases, const float *weights,
                    const int64_t *w_off, const int64_t *n_ch, const int64_t *channel_indices,
@@ -79,4 +79,15 @@ int anyconv_rocket(const float *x, int64_t n_cases, int64_t n_timepoints, int64_
         }
     }
     return 0;
+}
+
+/* The exported entry point: a plain function calling the dispatched copies (clang < 16
+ * exports a target_clones function only as "anyconv_rocket_impl.ifunc"). */
+int anyconv_rocket(const float *x, int64_t n_cases, int64_t n_timepoints, int64_t pad, int64_t sc,
+                   int64_t n_channels, int64_t n_kernels, const int64_t *lengths, const int64_t *dilations,
+                   const int64_t *paddings, const float *biases, const float *weights,
+                   const int64_t *w_off, const int64_t *n_ch, const int64_t *channel_indices,
+                   const int64_t *c_off, float *out, int64_t so)
+{
+    return anyconv_rocket_impl(x, n_cases, n_timepoints, pad, sc, n_channels, n_kernels, lengths, dilations, paddings, biases, weights, w_off, n_ch, channel_indices, c_off, out, so);
 }
