@@ -71,7 +71,7 @@ def run_all(
         if on_result is not None:
             on_result(result)
 
-    for i, result in enumerate(results):
+    for result in results:
         if result is not None and on_result is not None:
             on_result(result)
     try:

@@ -59,11 +59,14 @@ def batch_sums(output: Tensor, batch: TaskSplit, spec: TaskSpec) -> BatchSums:
             right = (pred.argmax(-1) == target).sum().float()
         return BatchSums(loss, count, right, count)
     if spec.metric == "tolerance-accuracy":
+        tolerance = spec.tolerance
+        if tolerance is None:
+            raise ValueError(f"task {spec.name!r} scores tolerance-accuracy but its spec has no tolerance")
         value = pred[..., 0]  # (M, 1) -> (M,)
         loss = F.mse_loss(value, target, reduction="sum")
         count = torch.tensor(float(target.numel()), device=pred.device)
         with torch.no_grad():
-            right = ((value - target).abs() < spec.tolerance).sum().float()
+            right = ((value - target).abs() < tolerance).sum().float()
         return BatchSums(loss, count, right, count)
     if spec.metric == "psnr":
         loss = F.mse_loss(pred, target, reduction="sum")

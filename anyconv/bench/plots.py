@@ -234,7 +234,7 @@ def plot_learning_curves(cells: Sequence[Cell], path: str | Path) -> Path | None
         ax.set_ylabel("validation " + ("PSNR (dB)" if group[0][0].metric == "psnr" else group[0][0].metric))
         ax.set_title(task)
         ax.grid(alpha=0.3)
-    extra = [Line2D([], [], color="black", linestyle="--", label="chance")] + list(variant_handles.values())
+    extra = [Line2D([], [], color="black", linestyle="--", label="chance"), *variant_handles.values()]
     return _save(fig, path, _layer_handles([c for c, _ in curves], colors, extra))
 
 
@@ -276,7 +276,7 @@ def plot_metric_vs_seq_len(cells: Sequence[Cell], path: str | Path) -> Path | No
         ax.set_ylabel(_ylabel(group[0].metric))
         ax.set_title(task)
         ax.grid(alpha=0.3)
-    extra = [Line2D([], [], color="black", linestyle="--", label="chance")] + list(other_handles.values())
+    extra = [Line2D([], [], color="black", linestyle="--", label="chance"), *other_handles.values()]
     return _save(fig, path, _layer_handles([c for g in tasks.values() for c in g], colors, extra))
 
 

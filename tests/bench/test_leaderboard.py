@@ -71,7 +71,7 @@ def test_a_repeated_seed_counts_once_the_latest_wins_and_devices_stay_apart():
     results = [make_result("hyena1d", 0, 0.1), make_result("hyena1d", 1, 0.5), make_result("hyena1d", 0, 0.3)]
     gpu = make_result("hyena1d", 2, 0.9)
     gpu["config"]["device"] = "cuda"
-    got = cells(results + [gpu])
+    got = cells([*results, gpu])
     assert [(c.variant, c.n_seeds, c.mean) for c in got] == [("device=cpu", 2, pytest.approx(0.4)),
                                                               ("device=cuda", 1, 0.9)]
 
@@ -85,7 +85,7 @@ def test_missing_test_metric_gives_no_mean_and_sorts_last():
 def test_bad_results_raise_clear_errors():
     with pytest.raises(TypeError, match="result 0 is a list"):
         cells([[1, 2]])  # type: ignore[list-item]
-    with pytest.raises(ValueError, match="result 0 .* no config with 'task' and 'layer'"):
+    with pytest.raises(ValueError, match=r"result 0 .* no config with 'task' and 'layer'"):
         cells([{"run_id": "x", "config": {"task": "copying"}}])
 
 
@@ -103,7 +103,7 @@ def test_separation_is_mean_gap_over_the_larger_sample_std():
     with pytest.raises(ValueError, match="needs >= 2 seeds per cell; 'hyena1d' on 'copying' has 1"):
         separation(single, "copying", "hyena1d", "shortconv1d")
     sweep = cells([make_result("hyena1d", 0, 0.9, seq_len=64), make_result("hyena1d", 0, 0.9, seq_len=128)])
-    with pytest.raises(ValueError, match="several variants .* pass variant="):
+    with pytest.raises(ValueError, match=r"several variants .* pass variant="):
         separation(sweep, "copying", "hyena1d", "hyena1d")
 
 

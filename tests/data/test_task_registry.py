@@ -45,7 +45,7 @@ def test_float_option_takes_an_int_and_defaults_are_filled():
 def test_parse_option_types_command_line_values():
     assert parse_option("mqar", "n_pairs=4") == ("n_pairs", 4)
     assert parse_option("adding", "tolerance=0.05") == ("tolerance", 0.05)
-    with pytest.raises(ValueError, match="'n_pairs' expects a int.*got 'four'"):
+    with pytest.raises(ValueError, match=r"'n_pairs' expects a int.*got 'four'"):
         parse_option("mqar", "n_pairs=four")
     with pytest.raises(ValueError, match="key=value"):
         parse_option("mqar", "n_pairs")

@@ -3,8 +3,9 @@
 Importing this package registers every task; see :func:`list_tasks` and :func:`make_task`.
 """
 
-from anyconv.data.tasks import synthetic  # noqa: F401  (registers copying, adding, mqar)
-from anyconv.data.tasks import denoise, digits, mnist1d  # noqa: F401  (registers denoise-samples, digits, mnist1d)
+# Importing a task module registers its tasks: synthetic (copying, adding, mqar), denoise
+# (denoise-samples), digits, mnist1d.
+from anyconv.data.tasks import denoise, digits, mnist1d, synthetic  # noqa: F401
 from anyconv.data.tasks.registry import (
     Sizes,
     TaskInfo,

@@ -94,13 +94,17 @@ class TaskSplit:
     def __len__(self) -> int:
         return int(self.x.shape[0])
 
+    def _map(self, f: Callable[[Tensor], Tensor]) -> TaskSplit:
+        optional = (None if t is None else f(t) for t in (self.mask, self.times, self.observed))
+        return TaskSplit(f(self.x), f(self.y), *optional)
+
     def select(self, index: Tensor | slice) -> TaskSplit:
         """The examples at ``index`` (a slice or an int64 index tensor)."""
-        return TaskSplit(*(None if t is None else t[index] for t in (self.x, self.y, self.mask, self.times, self.observed)))
+        return self._map(lambda t: t[index])
 
     def to(self, device: torch.device | str) -> TaskSplit:
         """The same split on ``device``."""
-        return TaskSplit(*(None if t is None else t.to(device) for t in (self.x, self.y, self.mask, self.times, self.observed)))
+        return self._map(lambda t: t.to(device))
 
 
 Sampler = Callable[[int, torch.Generator], TaskSplit]
