@@ -30,6 +30,7 @@ import torch
 import torch.nn.functional as F
 
 from anyconv.kernels._args import choice
+from anyconv.timeseries._args import user_stacklevel
 
 __all__ = ["available", "status", "NativeStatus", "library", "choose_engine", "ENGINES", "LANES",
            "ABI_VERSION", "cases_innermost", "check_status"]
@@ -195,7 +196,8 @@ def cases_innermost(x: torch.Tensor, pad: int) -> torch.Tensor:
 def _warn_fallback() -> None:
     if not _WARNED:
         _WARNED.append(True)
-        warnings.warn(f"engine='auto' uses the slower torch engine: {status()}", UserWarning, stacklevel=4)
+        warnings.warn(f"engine='auto' uses the slower torch engine: {status()}", UserWarning,
+                      stacklevel=user_stacklevel())
 
 
 def choose_engine(engine: str, device: torch.device, *, native_ok: bool = True, reference_ok: bool = True) -> str:

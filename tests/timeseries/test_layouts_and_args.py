@@ -76,8 +76,9 @@ def test_a_replaced_bank_gets_a_new_layout() -> None:
 
 @pytest.mark.parametrize("cls", [MiniRocket, MultiRocket, HDCMiniRocket])
 def test_n_kernels_below_the_minimum_warns_and_says_what_it_becomes(cls) -> None:
-    with pytest.warns(UserWarning, match=rf"{cls.__name__}: n_kernels=50 is below the minimum of 84.*using n_kernels=84"):
+    with pytest.warns(UserWarning, match=rf"{cls.__name__}: n_kernels=50 is below the minimum of 84.*using n_kernels=84") as rec:
         est = cls(n_kernels=50, random_state=0).fit(_series())
+    assert rec[0].filename == __file__  # points at the caller's line, not inside the package
     assert est.bank_.n_features == 84
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -100,8 +100,9 @@ def test_auto_falls_back_to_torch_with_one_warning(reload_native: pytest.MonkeyP
     reload_native.setattr(native, "_extension_path", lambda: "/nowhere/_compiled.so")
     reload_native.setattr(native, "_open", lambda path: _fake_library(abi=0))
     X = _series()
-    with pytest.warns(UserWarning, match=r"engine='auto' uses the slower torch engine.*ABI version 0"):
+    with pytest.warns(UserWarning, match=r"engine='auto' uses the slower torch engine.*ABI version 0") as rec:
         auto = MiniRocket(n_kernels=84, random_state=0).fit_transform(X)
+    assert rec[0].filename == __file__
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # once per process
         again = MiniRocket(n_kernels=84, random_state=0).fit_transform(X)

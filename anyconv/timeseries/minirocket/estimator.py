@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
-from anyconv.timeseries._args import int_at_least
+from anyconv.timeseries._args import int_at_least, user_stacklevel
 from anyconv.timeseries._base import BaseRandomKernelTransformer, torch_threads
 from anyconv.timeseries._layouts import layout
 from anyconv.timeseries.minirocket.engine import CASE_MULTIPLE, make_plan, ppv_transform
@@ -53,7 +53,7 @@ def n_features_wanted(n_kernels: int, estimator: str) -> int:
     if n_kernels < N_KERNELS:
         warnings.warn(
             f"{estimator}: n_kernels={n_kernels} is below the minimum of {N_KERNELS} (one bias per kernel); "
-            f"using n_kernels={N_KERNELS}", UserWarning, stacklevel=4,
+            f"using n_kernels={N_KERNELS}", UserWarning, stacklevel=user_stacklevel(),
         )
         return N_KERNELS
     return int(n_kernels)

@@ -2,7 +2,7 @@
 
 Loops case by case, dilation by dilation, kernel by kernel, bias by bias, the
 way the papers describe the transforms. It is the test oracle for the torch
-engines (``minirocket_engine.py``, ``multirocket_engine.py``); never use it for
+engines (``engine.py``, ``pooling.py``, ``native.py``); never use it for
 real work.
 """
 
