@@ -66,7 +66,7 @@ def test_train_errors_are_clear(extra, message, capsys):
 
 def test_bench_quick_reduced_writes_results_leaderboard_and_report(tmp_path, capsys):
     code = main(["bench", "--quick", "--out-dir", str(tmp_path), "--layers", "shortconv1d,sgconv1d",
-                 "--tasks", "copying,adding", "--steps-scale", "0.01", "--seeds", "0,1"])
+                 "--tasks", "copying,adding", "--steps-scale", "0.01", "--seeds", "0,1", "--workers", "1"])
     assert code == 0
     results = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
     assert {(r["config"]["task"], r["config"]["layer"], r["config"]["seed"]) for r in results} == {

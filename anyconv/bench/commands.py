@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -70,7 +71,8 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--suite", default=None, help=f"shipped suite ({', '.join(shipped_suites())}) or a .toml path")
     p.add_argument("--quick", action="store_true", help="alias of --suite quick")
     p.add_argument("--out-dir", type=Path, default=None, help="default: runs/bench-<suite>")
-    p.add_argument("--workers", type=int, default=1, help="runs in N local processes")
+    p.add_argument("--workers", type=int, default=0,
+                   help="runs in N local processes (default 0: one per CPU core; 1: in this process)")
     p.add_argument("--dask", default=None, metavar="ADDRESS", help="submit runs to a dask.distributed scheduler")
     p.add_argument("--seeds", default=None, help="comma-separated seeds (default: the suite's)")
     p.add_argument("--layers", default="*", help="comma-separated name patterns: only these layers")
@@ -185,6 +187,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
         raise ValueError(f"--quick is an alias of --suite quick; got also --suite {args.suite}")
     if args.threads < 1:
         raise ValueError(f"--threads must be >= 1, got {args.threads}")
+    if args.workers < 0:
+        raise ValueError(f"--workers must be >= 0 (0: one per CPU core), got {args.workers}")
+    workers = args.workers or os.cpu_count() or 1
     if not 0 < args.steps_scale <= 1e3:
         raise ValueError(f"--steps-scale must be in (0, 1000], got {args.steps_scale}")
     name = "quick" if args.quick else args.suite
@@ -213,7 +218,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         atomic_write_text(out_dir / "results.jsonl", lines)
 
     start = time.perf_counter()
-    run_all(configs, out_dir, workers=args.workers, dask=args.dask, threads=args.threads,
+    run_all(configs, out_dir, workers=workers, dask=args.dask, threads=args.threads,
             progress="off" if args.no_progress else "auto", on_result=arrived)
     ordered = list(results.values())
     from anyconv.bench.aggregate import cells
