@@ -136,7 +136,7 @@ def train(
         torch.set_rng_state(state["torch_rng"])
         start_step, elapsed_before = state["step"], state["wall_time_s"]
         result["history"] = state["history"]
-        result["resumed_from"] = start_step
+        result["resumed_from"] = result["steps_done"] = start_step
 
     label = f"{config.task}/{config.layer}/s{config.seed}"
     bar = RunProgress(label, config.steps, initial=start_step, mode=progress if world.is_main else "off")
