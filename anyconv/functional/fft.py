@@ -8,7 +8,8 @@ longer than ``L`` is first folded modulo ``L``).
 floating-point maximum (``1e37`` in float32) overflows to inf inside the FFT and comes back as
 NaN even where the true (direct) result is finite. The engine therefore divides ``x`` and the
 kernel by powers of two ``2^ex``, ``2^ew`` that bring their largest magnitude into
-``[0.5, 1)``, transforms, and multiplies the result by ``2^(ex + ew)``. Powers of two are exact:
+``[0.5, 1)`` (within the limits of :func:`_pow2_exponent`), transforms, and multiplies the result
+by ``2^(ex + ew)``. Powers of two are exact:
 the result is bit-for-bit what the unscaled transform gives whenever that one does not
 overflow, and the scales are computed on the device (no host sync, ``torch.compile``-friendly).
 The scales are constants for autograd, so gradients are exact too; the backward pass itself is
@@ -23,6 +24,7 @@ from __future__ import annotations
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 from anyconv.functional.padding import output_length, pad_amounts
@@ -49,17 +51,17 @@ def fast_length(n: int) -> int:
 
 
 def _pow2_exponent(t: Tensor) -> Tensor:
-    """Integer ``e`` (0-d tensor) with ``max|t| / 2^e`` in ``[0.5, 1)``, clamped so ``2^±e`` is normal."""
-    info = torch.finfo(t.dtype)
-    low, high = math.frexp(info.tiny)[1], math.frexp(info.max)[1] - 2  # 2^±e stays a normal number
-    _, exponent = torch.frexp(t.detach().abs().amax())  # max|t| = m · 2^e, m in [0.5, 1); 0 → e = 0
-    return exponent.clamp(low, high).to(t.dtype)
+    """Integer ``e`` (0-d tensor) with ``max|t| / 2^e`` in ``[0.5, 1)``, clamped to ``|e| <= E``.
 
-
-def _times_pow2(t: Tensor, exponent: Tensor) -> Tensor:
-    """``t · 2^exponent``, exact; applied in two halves so no intermediate leaves the dtype's range."""
-    first = torch.floor(exponent / 2)
-    return t * torch.exp2(first) * torch.exp2(exponent - first)
+    ``E`` is half the dtype's exponent range less one (63 for float32, 511 for float64), so that
+    ``2^-e`` and the product ``2^(e_x + e_w)`` that undoes two scalings are normal numbers: one
+    exact multiplication each. (A float32 operand beyond ``2^63`` keeps up to ``2^65``, which
+    the transform still holds for ``N² · K < 2^60``.) One reduction, no temporary.
+    """
+    bound = math.frexp(torch.finfo(t.dtype).max)[1] // 2 - 1
+    low, high = torch.aminmax(t.detach())
+    _, exponent = torch.frexp(torch.maximum(high, -low))  # max|t| = m · 2^e, m in [0.5, 1); 0 → e = 0
+    return exponent.clamp(-bound, bound).to(t.dtype)
 
 
 def _fold(kernel: Tensor, axis: int, length: int) -> Tensor:
@@ -74,10 +76,16 @@ def _fold(kernel: Tensor, axis: int, length: int) -> Tensor:
     return folded.movedim(-1, axis)
 
 
-def _rfft(t: Tensor, sizes: tuple[int, ...]) -> Tensor:
+def _rfft(t: Tensor, sizes: tuple[int, ...], scale: Tensor) -> Tensor:
+    """Real FFT of ``scale · t`` zero-padded to ``sizes``; the scaling is done in place on the
+    padded copy (no second temporary of the input's size)."""
+    pad: list[int] = []  # F.pad wants the last axis first
+    for axis, size in zip(range(t.ndim - 1, -1, -1), reversed(sizes)):
+        pad += [0, size - t.shape[axis]]
+    t = F.pad(t, pad).mul_(scale) if any(pad) else t * scale
     if len(sizes) == 1:  # the 1-D transform is measurably cheaper than rfftn over one axis
-        return torch.fft.rfft(t, n=sizes[0])
-    return torch.fft.rfftn(t, s=sizes, dim=tuple(range(-len(sizes), 0)))
+        return torch.fft.rfft(t)
+    return torch.fft.rfftn(t, dim=tuple(range(-len(sizes), 0)))
 
 
 def _irfft(t: Tensor, sizes: tuple[int, ...]) -> Tensor:
@@ -125,13 +133,17 @@ def fft_conv(x: Tensor, weight: Tensor, bias: Tensor | None, *, mode: str, group
         bias = None if bias is None else bias.to(compute)
     with torch.autocast(x.device.type, enabled=False):  # complex products must not be downcast
         ex, ew = _pow2_exponent(x), _pow2_exponent(weight)
-        z = _fft_conv(_times_pow2(x, -ex), _times_pow2(weight, -ew), mode=mode, groups=groups, flip=flip)
-        y = add_bias(_times_pow2(z, ex + ew), bias, x.ndim - 2)
+        scales = (torch.exp2(-ex), torch.exp2(-ew), torch.exp2(ex + ew))  # exact powers of two
+        y = add_bias(_fft_conv(x, weight, scales, mode=mode, groups=groups, flip=flip), bias, x.ndim - 2)
     return y.to(out_dtype)
 
 
-def _fft_conv(x: Tensor, weight: Tensor, *, mode: str, groups: int, flip: bool) -> Tensor:
-    """The unscaled transform, without bias (shapes as :func:`fft_conv`)."""
+def _fft_conv(
+    x: Tensor, weight: Tensor, scales: tuple[Tensor, Tensor, Tensor], *, mode: str, groups: int, flip: bool
+) -> Tensor:
+    """The transform without bias: ``x`` and ``weight`` enter multiplied by ``scales[0]`` and
+    ``scales[1]``, the result leaves multiplied by ``scales[2]`` (shapes as :func:`fft_conv`)."""
+    x_scale, w_scale, out_scale = scales
     ndim = x.ndim - 2
     dims = tuple(range(-ndim, 0))
     lengths = tuple(x.shape[-ndim:])
@@ -144,15 +156,17 @@ def _fft_conv(x: Tensor, weight: Tensor, *, mode: str, groups: int, flip: bool) 
     if mode == "circular":
         for axis, n in zip(dims, lengths):
             g = _fold(g, axis, n)
-        z = _irfft(_mix(_rfft(x, lengths), _rfft(g, lengths), groups, per_sample), lengths)
+        z = _irfft(_mix(_rfft(x, lengths, x_scale), _rfft(g, lengths, w_scale), groups, per_sample), lengths)
+        z = z.mul_(out_scale)
         # y[t] = z[(t + K - 1 - left) mod L] on every axis
         shifts = tuple(-((k - 1 - left) % n) for k, left, n in zip(kernel_sizes, lefts, lengths))
         return torch.roll(z, shifts=shifts, dims=dims)
 
     sizes = tuple(fast_length(n + k - 1) for n, k in zip(lengths, kernel_sizes))
-    z = _irfft(_mix(_rfft(x, sizes), _rfft(g, sizes), groups, per_sample), sizes)  # full linear conv (+ zeros)
+    xf, gf = _rfft(x, sizes, x_scale), _rfft(g, sizes, w_scale)
+    z = _irfft(_mix(xf, gf, groups, per_sample), sizes)  # full linear conv (+ zeros)
     # y[t] = z[t + K - 1 - left]
     for axis, n, k, left in zip(dims, lengths, kernel_sizes, lefts):
         start = k - 1 - left
         z = z.narrow(axis, start, output_length(mode, n, k))
-    return z
+    return z * out_scale  # only the kept outputs; also makes the result contiguous
