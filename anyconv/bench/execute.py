@@ -62,7 +62,8 @@ def run_all(
         raise ValueError(f"workers must be >= 1, got {workers}")
     folders = [run_dir_of(out_dir, c) for c in configs]
     results: list[dict[str, Any] | None] = [finished_result(f) for f in folders]
-    todo = [i for i, r in enumerate(results) if r is None]
+    # longest runs first, so parallel workers do not wait on one long straggler at the end
+    todo = sorted((i for i, r in enumerate(results) if r is None), key=lambda i: -configs[i].steps)
     bar = SuiteProgress(len(configs), mode=progress, skipped=len(configs) - len(todo))
 
     def arrived(i: int, result: dict[str, Any]) -> None:
