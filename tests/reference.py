@@ -60,7 +60,7 @@ def reference_conv(
 
 def loop_conv1d(x: Tensor, weight: Tensor, *, mode: str, groups: int) -> Tensor:
     """The definition, one output at a time: y[b,o,t] = Σ_i Σ_k w[o,i,k] · x[b, g·Cin/g + i, t + k − left]."""
-    batch, c_in, n = x.shape
+    batch, _, n = x.shape
     c_out, c_in_g, k = weight.shape
     left, right = reference_pads(mode, k)
     n_out = n + left + right - k + 1

@@ -14,10 +14,11 @@ is kept as written (stripped of surrounding spaces).
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 from decimal import Decimal
-from typing import Literal, Union
+from typing import Literal
 
 import numpy as np
 
@@ -35,7 +36,7 @@ __all__ = [
     "equalize_lengths",
 ]
 
-Collection = Union[np.ndarray, list[np.ndarray]]
+Collection = np.ndarray | list[np.ndarray]
 Equalize = Literal["pad", "truncate"] | None
 
 _EQUALIZE_CHOICES = (None, "pad", "truncate")
@@ -210,4 +211,4 @@ def equalize_lengths(
         )
     stacked = finalize_collection(series, equalize, pad_value)
     bounds = np.cumsum([0] + [len(X) for X in collections])
-    return [stacked[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+    return [stacked[a:b] for a, b in itertools.pairwise(bounds)]

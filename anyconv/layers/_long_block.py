@@ -12,6 +12,8 @@ of the safari / SGConv references)::
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -28,6 +30,8 @@ class LongKernelBlock(KernelConv):
     Shape:
         x: ``(B, C, L)`` → ``(B, C, L)``
     """
+
+    kernel: nn.Module  # set by the subclass: a module whose forward returns the weight
 
     def __init__(
         self,
@@ -52,7 +56,7 @@ class LongKernelBlock(KernelConv):
         self.bidirectional = bool(bidirectional)
         self.postact = choice("postact", postact, POSTACTS)
         self.dropout = nn.Dropout(probability("dropout", dropout))
-        factory = {"device": device, "dtype": dtype}
+        factory: dict[str, Any] = {"device": device, "dtype": dtype}
         self.D = nn.Parameter(torch.empty(heads, channels, **factory))  # skip term, as the reference
         out = 2 * channels if self.postact == "glu" else channels
         self.output_linear = nn.Conv1d(channels * heads, out, 1, **factory)  # pointwise mixing
@@ -61,7 +65,7 @@ class LongKernelBlock(KernelConv):
         with torch.no_grad():
             self.D.normal_()
         self.output_linear.reset_parameters()
-        self.kernel.reset_parameters()
+        self.kernel.reset_parameters()  # type: ignore[operator]  # every kernel module defines it
 
     def _weight(self, length: int) -> Tensor:  # pragma: no cover - abstract
         """The engine weight for an input of ``length`` samples (the subclass decides how many

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import Tensor, nn
 
@@ -97,7 +99,7 @@ class HyenaOperator1d(KernelConv):
         self.seq_len = positive_int("seq_len", seq_len)
         self.order = positive_int("order", order, minimum=2)
         self.short_filter_size = positive_int("short_filter_size", short_filter_size)
-        factory = {"device": device, "dtype": dtype}
+        factory: dict[str, Any] = {"device": device, "dtype": dtype}
         width = (self.order + 1) * channels
         self.in_proj = nn.Conv1d(channels, width, 1, **factory)
         self.short_filter = Conv1d(

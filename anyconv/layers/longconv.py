@@ -42,6 +42,8 @@ class LongConv1d(LongKernelBlock):
         x: ``(B, C, L)`` → ``(B, C, L)``; causal unless ``bidirectional``.
     """
 
+    kernel: LongConvKernel
+
     def __init__(
         self,
         channels: int,

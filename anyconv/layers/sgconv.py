@@ -46,6 +46,8 @@ class SGConv1d(LongKernelBlock):
         x: ``(B, C, L)`` → ``(B, C, L)``; causal unless ``bidirectional``.
     """
 
+    kernel: SGConvKernel
+
     def __init__(
         self,
         channels: int,

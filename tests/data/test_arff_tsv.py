@@ -126,7 +126,7 @@ def test_tsv_malformed_names_file_line_and_reason(tmp_path, text, line, reason):
 
 
 def test_dispatch_by_extension(tmp_path):
-    X, y = load_timeseries_file(_write(tmp_path, ARFF_UNI, "u.arff"))
+    X, _ = load_timeseries_file(_write(tmp_path, ARFF_UNI, "u.arff"))
     assert X.shape == (2, 1, 3)
     with pytest.raises(ValueError, match="extension"):
         load_timeseries_file(_write(tmp_path, TSV, "d.csv"))

@@ -60,5 +60,5 @@ def test_direct_keeps_non_finite_values_local():
 
 def test_mixed_dtypes_outside_autocast_are_rejected():
     x, w = torch.randn(1, 2, 8, dtype=torch.bfloat16), torch.randn(2, 2, 3)
-    with pytest.raises(TypeError, match="weight dtype torch.float32 differs from x dtype torch.bfloat16"):
+    with pytest.raises(TypeError, match=r"weight dtype torch\.float32 differs from x dtype torch\.bfloat16"):
         conv1d(x, w, method="fft")

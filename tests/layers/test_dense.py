@@ -43,5 +43,5 @@ def test_constructor_errors():
         anyconv.Conv1d(4, 6, 3, groups=3)
     with pytest.raises(ValueError, match="only defined for 1-D"):
         anyconv.Conv2d(2, 2, 3, mode="causal")
-    with pytest.raises(ValueError, match="unknown layer 'conv1'.*did you mean 'conv1d'"):
+    with pytest.raises(ValueError, match=r"unknown layer 'conv1'.*did you mean 'conv1d'"):
         anyconv.create("conv1")
