@@ -92,3 +92,11 @@ def test_bench_needs_a_suite_and_checks_it(tmp_path, capsys):
         main(["bench", "--suite", str(bad), "--out-dir", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert str(bad) in err and "did you mean 'sgconv1d'" in err and not (tmp_path / "out").exists()
+
+
+def test_bench_overrides_precision_for_every_run(tmp_path):
+    code = main(["bench", "--quick", "--out-dir", str(tmp_path), "--layers", "sgconv1d", "--tasks", "copying",
+                 "--steps-scale", "0.01", "--seeds", "0", "--workers", "1", "--precision", "bf16", "--no-report"])
+    assert code == 0
+    (result,) = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
+    assert result["config"]["precision"] == "bf16" and result["status"] == "finished"

@@ -78,6 +78,8 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--layers", default="*", help="comma-separated name patterns: only these layers")
     p.add_argument("--tasks", default="*", help="comma-separated name patterns: only these tasks")
     p.add_argument("--threads", type=int, default=1, help="torch threads per run (default 1: tiny models)")
+    p.add_argument("--device", default=None, help="override the suite's device for every run (cpu, cuda, ...)")
+    p.add_argument("--precision", choices=("fp32", "bf16"), default=None, help="override the suite's precision")
     p.add_argument("--no-report", action="store_true", help="skip plots and report.html")
     p.add_argument("--no-progress", action="store_true", help="no progress bars or lines")
     p.add_argument("--steps-scale", type=float, default=1.0, help=argparse.SUPPRESS)  # tests: shorter runs
@@ -206,6 +208,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
         raise ValueError(f"no run of suite {suite.name!r} matches --layers {args.layers!r} --tasks {args.tasks!r}")
     if args.steps_scale != 1.0:
         configs = [_scaled(c, args.steps_scale) for c in configs]
+    overrides = {k: v for k, v in (("device", args.device), ("precision", args.precision)) if v is not None}
+    if overrides:
+        configs = [RunConfig(**{**asdict(c), **overrides}) for c in configs]
     out_dir = args.out_dir or Path("runs") / f"bench-{suite.name}"
     console = Console(stderr=False)
     console.print(f"suite {suite.name!r} ({suite.path.name}): {len(configs)} runs, seeds {suite.seeds} → {out_dir}")
