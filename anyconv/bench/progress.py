@@ -22,23 +22,26 @@ def is_terminal(stream: TextIO | None = None) -> bool:
 class RunProgress:
     """Progress of one training run: a bar on a terminal, a line per evaluation in a log."""
 
-    def __init__(self, label: str, total: int, *, initial: int = 0, mode: str = "auto", position: int = 0) -> None:
+    def __init__(self, label: str, total: int, *, initial: int = 0, mode: str = "auto") -> None:
         if mode not in ("auto", "bar", "lines", "off"):
             raise ValueError(f"progress mode must be 'auto', 'bar', 'lines' or 'off', got {mode!r}")
         self.mode = ("bar" if is_terminal() else "lines") if mode == "auto" else mode
         self.label, self.total = label, total
         self.bar = None
-        if self.mode == "bar":
-            self.bar = tqdm(total=total, initial=initial, desc=label, leave=False, position=position, dynamic_ncols=True)
+        self.shown: dict[str, str] = {}
+        if self.mode == "bar":  # position None: tqdm puts it below a suite's bar, if one is open
+            self.bar = tqdm(total=total, initial=initial, desc=label, leave=False, dynamic_ncols=True)
 
     def step(self, loss: float) -> None:
         if self.bar is not None:
             self.bar.update(1)
-            self.bar.set_postfix(loss=f"{loss:.3f}", refresh=False)
+            self.shown["loss"] = f"{loss:.3f}"
+            self.bar.set_postfix(self.shown, refresh=False)
 
     def evaluated(self, step: int, metric: str, value: float) -> None:
         if self.bar is not None:
-            self.bar.set_postfix(**{metric[:8]: f"{value:.3f}"})
+            self.shown[f"val {metric}"] = f"{value:.3f}"
+            self.bar.set_postfix(self.shown)
         elif self.mode == "lines":
             sys.stderr.write(f"  {self.label}: step {step}/{self.total} val {metric} {value:.4f}\n")
             sys.stderr.flush()
