@@ -36,14 +36,14 @@ from rich.progress import Progress
 from rich.table import Table
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _ts_common import METHODS, N_KERNELS, make_transformer, run_once, set_threads  # noqa: E402
-from _ts_plot import plot_benchmark  # noqa: E402
-from _ts_report import TARGETS, markdown, published_accuracies, published_name, summarize, write_csv  # noqa: E402
+from _ts_common import METHODS, N_KERNELS, make_transformer, run_once, set_threads
+from _ts_plot import plot_benchmark
+from _ts_report import TARGETS, markdown, published_accuracies, published_name, summarize, write_csv
 
-from anyconv.data import describe_dataset, list_bundled_datasets, load_ucr  # noqa: E402
-from anyconv.data.timeseries_datasets import unusable_bundled_datasets  # noqa: E402
-from anyconv.utils.io import atomic_write_json  # noqa: E402
-from anyconv.timeseries import native  # noqa: E402
+from anyconv.data import describe_dataset, list_bundled_datasets, load_ucr
+from anyconv.data.timeseries_datasets import unusable_bundled_datasets
+from anyconv.timeseries import native
+from anyconv.utils.io import atomic_write_json
 
 QUICK_DATASETS = ("GunPoint", "ItalyPowerDemand", "BasicMotions")
 WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_ts_first_result.py")

@@ -11,19 +11,19 @@ bank can be applied by any engine. Shared pieces stay here: ``_base.py`` and
 compiled library's loader: :func:`native.status`, :func:`native.available`).
 """
 
-from anyconv.timeseries._validation import check_collection, check_consistent, pad_series  # noqa: E402
+from anyconv.timeseries._validation import check_collection, check_consistent, pad_series
 
 __all__: list[str] = []
 __all__ += ["check_collection", "check_consistent", "pad_series"]
 
 from anyconv.timeseries._base import BaseRandomKernelTransformer  # noqa: E402
 from anyconv.timeseries._classifier import RandomKernelClassifier  # noqa: E402
-from anyconv.timeseries.minirocket import MiniRocket  # noqa: E402
-from anyconv.timeseries.minirocket import MultiRocket  # noqa: E402
-from anyconv.timeseries.minirocket import HDCMiniRocket  # noqa: E402
 from anyconv.timeseries.minirocket import (  # noqa: E402
+    HDCMiniRocket,
     HDCMiniRocketClassifier,
+    MiniRocket,
     MiniRocketClassifier,
+    MultiRocket,
     MultiRocketClassifier,
 )
 
@@ -31,7 +31,7 @@ __all__ += ["BaseRandomKernelTransformer", "RandomKernelClassifier"]
 __all__ += ["MiniRocket", "MultiRocket", "HDCMiniRocket"]
 __all__ += ["MiniRocketClassifier", "MultiRocketClassifier", "HDCMiniRocketClassifier"]
 
-from anyconv.timeseries.rocket import Rocket, RocketClassifier  # noqa: E402
 from anyconv.timeseries.lightwaves import LightWaveS, LightWaveSClassifier  # noqa: E402
+from anyconv.timeseries.rocket import Rocket, RocketClassifier  # noqa: E402
 
 __all__ += ["Rocket", "RocketClassifier", "LightWaveS", "LightWaveSClassifier"]

@@ -145,7 +145,7 @@ class BaseRandomKernelTransformer(TransformerMixin, BaseEstimator):
         return 84 * 4 * self.n_channels_ * n_timepoints
 
     # -- public API ------------------------------------------------------------------
-    def fit(self, X: object, y: object = None) -> "BaseRandomKernelTransformer":
+    def fit(self, X: object, y: object = None) -> BaseRandomKernelTransformer:
         """Sample the kernels (and fit data-dependent parts such as biases).
 
         Parameters

@@ -97,7 +97,7 @@ class RandomKernelClassifier(ClassifierMixin, BaseEstimator):
         steps.append(("classify", self._make_linear(n_cases)[1]))
         return Pipeline(steps)
 
-    def fit(self, X: object, y: object) -> "RandomKernelClassifier":
+    def fit(self, X: object, y: object) -> RandomKernelClassifier:
         """Fit transformer, scaler and linear classifier.
 
         Parameters

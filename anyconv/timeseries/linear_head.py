@@ -49,7 +49,7 @@ class LinearHead:
     bias: np.ndarray
 
     @classmethod
-    def fold(cls, head: Pipeline | BaseEstimator) -> "LinearHead":
+    def fold(cls, head: Pipeline | BaseEstimator) -> LinearHead:
         """Fold a fitted linear classifier, or a pipeline of scalers ending in one.
 
         Raises ``ValueError`` for any other step (nothing non-linear is folded silently).

@@ -71,7 +71,7 @@ def minirocket_outputs(x: np.ndarray, bank) -> list[tuple[np.ndarray, np.ndarray
     from anyconv.timeseries.minirocket.reference import reference_combination_output
 
     x = np.asarray(x, dtype=np.float64)
-    C, L = x.shape
+    L = x.shape[1]
     ends = np.cumsum(bank.n_channels_per_combination)
     result, feature = [], 0
     for j, d in enumerate(bank.dilations):

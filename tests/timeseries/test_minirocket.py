@@ -9,9 +9,8 @@ import pytest
 import torch
 from sklearn.exceptions import NotFittedError
 
-from anyconv.timeseries import MiniRocket, MiniRocketClassifier
+from anyconv.timeseries import MiniRocket, MiniRocketClassifier, native
 from anyconv.timeseries.minirocket.engine import convolve_dilation, make_plan
-from anyconv.timeseries import native
 from anyconv.timeseries.minirocket.kernels import (
     KERNEL_WEIGHTS,
     MiniRocketBank,
@@ -19,7 +18,7 @@ from anyconv.timeseries.minirocket.kernels import (
     reference_order_outputs,
     reference_quantiles,
 )
-from anyconv.timeseries.minirocket.reference import reference_convolve, reference_minirocket
+from anyconv.timeseries.minirocket.reference import reference_convolve
 
 
 def _series(n_cases: int, n_channels: int, length: int, seed: int = 0) -> np.ndarray:

@@ -10,10 +10,10 @@ import pytest
 import torch
 
 from anyconv.timeseries import MultiRocket, MultiRocketClassifier
-from anyconv.timeseries.minirocket.multirocket import with_base_channels
 from anyconv.timeseries.minirocket.kernels import MiniRocketBank
-from anyconv.timeseries.minirocket.reference import reference_pooling
+from anyconv.timeseries.minirocket.multirocket import with_base_channels
 from anyconv.timeseries.minirocket.pooling import pool4
+from anyconv.timeseries.minirocket.reference import reference_pooling
 
 
 def _series(n_cases: int, n_channels: int, length: int, seed: int = 0) -> np.ndarray:

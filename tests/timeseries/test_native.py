@@ -8,15 +8,15 @@ import torch
 
 from anyconv.timeseries import LightWaveS, MiniRocket, MultiRocket, Rocket, native
 from anyconv.timeseries.lightwaves import native as lw_native
-from anyconv.timeseries.minirocket import native as mr_native
-from anyconv.timeseries.rocket import native as rk_native
-from anyconv.timeseries.lightwaves.native import apply_lightwaves_native, plan_lightwaves_native
 from anyconv.timeseries.lightwaves.kernels import LightWaveSKernels
+from anyconv.timeseries.lightwaves.native import apply_lightwaves_native, plan_lightwaves_native
 from anyconv.timeseries.lightwaves.reference import apply_lightwaves_reference
+from anyconv.timeseries.minirocket import native as mr_native
 from anyconv.timeseries.minirocket.native import fused_bank, ppv_transform_fused
 from anyconv.timeseries.minirocket.reference import reference_pooling
-from anyconv.timeseries.rocket.native import apply_rocket_native, plan_rocket_native
+from anyconv.timeseries.rocket import native as rk_native
 from anyconv.timeseries.rocket.kernels import sample_rocket_kernels
+from anyconv.timeseries.rocket.native import apply_rocket_native, plan_rocket_native
 from anyconv.timeseries.rocket.reference import apply_rocket_reference
 
 from ._ties import (

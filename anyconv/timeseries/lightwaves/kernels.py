@@ -90,7 +90,7 @@ class LightWaveSKernels:
     feature_mask: np.ndarray
 
     @classmethod
-    def from_feature_ids(cls, feature_ids: np.ndarray) -> "LightWaveSKernels":
+    def from_feature_ids(cls, feature_ids: np.ndarray) -> LightWaveSKernels:
         """Bank that outputs exactly the given global feature ids (in sorted order)."""
         ckdf = unravel_features(np.unique(np.asarray(feature_ids, dtype=np.int64)))
         ckd, inverse = np.unique(ckdf[:, :3], axis=0, return_inverse=True)

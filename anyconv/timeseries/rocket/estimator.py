@@ -15,9 +15,9 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
+from anyconv.timeseries import native
 from anyconv.timeseries._base import BaseRandomKernelTransformer
 from anyconv.timeseries._classifier import RandomKernelClassifier
-from anyconv.timeseries import native
 from anyconv.timeseries._layouts import layout
 from anyconv.timeseries.native import choose_engine
 from anyconv.timeseries.rocket.engine import RocketPlan, apply_rocket, plan_rocket
@@ -132,7 +132,7 @@ class Rocket(BaseRandomKernelTransformer):
             return apply_rocket_native(X, self._get_plan("native"))
         return apply_rocket(X, self._get_plan("torch"))
 
-    def set_kernels(self, kernels: RocketKernels | tuple) -> "Rocket":
+    def set_kernels(self, kernels: RocketKernels | tuple) -> Rocket:
         """Replace the fitted bank, e.g. with kernels sampled by aeon (``aeon_rocket.kernels``).
 
         Parameters

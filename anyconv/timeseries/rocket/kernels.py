@@ -52,7 +52,7 @@ class RocketKernels:
         return int(self.lengths.shape[0])
 
     @classmethod
-    def from_tuple(cls, kernels: tuple) -> "RocketKernels":
+    def from_tuple(cls, kernels: tuple) -> RocketKernels:
         """Wrap the 7-tuple returned by aeon's / sktime's ``_generate_kernels``."""
         w, ln, b, d, p, nci, ci = kernels
         return cls(
