@@ -25,8 +25,8 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from anyconv.timeseries import LightWaveSClassifier, RocketClassifier  # noqa: E402
-from benchmarks._timing import best_of  # noqa: E402
+from anyconv.timeseries import LightWaveSClassifier, RocketClassifier
+from benchmarks._timing import best_of
 
 DATASETS = ("GunPoint", "ItalyPowerDemand", "ArrowHead", "OSULeaf", "BasicMotions",
             "ACSF1", "Covid3Month_disc", "UnitTest")
@@ -61,13 +61,13 @@ def run(datasets, threads: int, repeats: int) -> list[dict]:
         # interleave the two timings so machine-load drift hits both alike
         t_l, t_r = float("inf"), float("inf")
         for _ in range(3):
-            t_r = min(t_r, best_of(lambda: tr.transform(Xt), repeats=max(1, repeats // 3), budget_s=10))
-            t_l = min(t_l, best_of(lambda: tl.transform(Xt), repeats=max(1, repeats // 3), budget_s=10))
+            t_r = min(t_r, best_of(lambda tr=tr, Xt=Xt: tr.transform(Xt), repeats=max(1, repeats // 3), budget_s=10))
+            t_l = min(t_l, best_of(lambda tl=tl, Xt=Xt: tl.transform(Xt), repeats=max(1, repeats // 3), budget_s=10))
         row = dict(name=name, shape=Xt.shape, rocket_s=t_r, lws_s=t_l, ratio=t_r / t_l, acc_rocket=acc_r,
                    acc_lws=acc_l, gap=100 * (acc_r - acc_l), frac=tl.n_features_out_ / (2 * tr.kernels_.n_kernels),
                    fit_lws_s=fit_lws)
         rows.append(row)
-        print(f"{name:18s} {str(Xt.shape):16s} rocket {t_r * 1e3:8.1f} ms  lws {t_l * 1e3:7.2f} ms  "
+        print(f"{name:18s} {Xt.shape!s:16s} rocket {t_r * 1e3:8.1f} ms  lws {t_l * 1e3:7.2f} ms  "
               f"speed-up {row['ratio']:5.1f}x  acc rocket {acc_r:.3f} lws {acc_l:.3f} (gap {row['gap']:+.1f} pts)  "
               f"features {100 * row['frac']:.2f}%  lws fit {fit_lws:.1f}s", flush=True)
     return rows

@@ -34,7 +34,7 @@ def job(cls, Xtr, Xte, **kw):
 def best_times(fns: dict, repeats: int, rounds: int, pause: float = 0.3) -> dict:
     """Best wall time per named callable: alternating blocks of ``repeats`` runs."""
     best = {k: float("inf") for k in fns}
-    for k, f in fns.items():  # warm-up (numba compilation, caches)
+    for f in fns.values():  # warm-up (numba compilation, caches)
         f()
     for r in range(rounds):
         for k in list(fns)[:: 1 if r % 2 == 0 else -1]:
@@ -77,8 +77,8 @@ def main() -> None:
     print(f"{'dataset':18s} {'model':12s} {'aeon s':>8s} {'ours s':>8s} {'aeon/ours':>9s}")
     for name in args.names:
         Xtr, Xte = load(name)
-        for label, A, O in models(args.multirocket):
-            t = best_times({"aeon": job(A, Xtr, Xte), "ours": job(O, Xtr, Xte)}, args.repeats, args.rounds)
+        for label, theirs, ours in models(args.multirocket):
+            t = best_times({"aeon": job(theirs, Xtr, Xte), "ours": job(ours, Xtr, Xte)}, args.repeats, args.rounds)
             print(f"{name:18s} {label:12s} {t['aeon']:8.3f} {t['ours']:8.3f} {t['aeon'] / t['ours']:9.2f}", flush=True)
 
 

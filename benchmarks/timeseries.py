@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
             ours_rocket = None
             for method in methods:
                 progress.update(task, description=f"{name}: {method}")
-                makers = {lib: (lambda lib=lib: make_transformer(lib, method, n_kernels[method], args.seed, args.threads))
+                makers = {lib: (lambda lib=lib, method=method: make_transformer(lib, method, n_kernels[method], args.seed, args.threads))
                           for lib in ("aeon", "anyconv")}  # fmt: skip
                 best = steady_state(makers, data, repeats)
                 row = {

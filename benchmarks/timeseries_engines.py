@@ -20,8 +20,8 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from anyconv.data import load_ucr  # noqa: E402
-from anyconv.timeseries import HDCMiniRocket, LightWaveS, MiniRocket, MultiRocket, Rocket, native  # noqa: E402
+from anyconv.data import load_ucr
+from anyconv.timeseries import HDCMiniRocket, LightWaveS, MiniRocket, MultiRocket, Rocket, native
 
 DATASETS = ["GunPoint", "ItalyPowerDemand", "OSULeaf", "BasicMotions", "ACSF1"]
 TRANSFORMERS = {

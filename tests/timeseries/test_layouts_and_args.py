@@ -101,7 +101,7 @@ def test_int_checks_accept_numpy_ints_and_name_the_argument() -> None:
         optional_int_at_least("batch_size", 0, 1)
     with pytest.raises(ValueError, match="max_dilations_per_kernel must be an int >= 1, got 0"):
         MiniRocket(max_dilations_per_kernel=0).fit(_series())
-    with pytest.raises(ValueError, match="batch_size must be None or an int >= 1, got 2.5"):
+    with pytest.raises(ValueError, match=r"batch_size must be None or an int >= 1, got 2.5"):
         Rocket(batch_size=2.5).fit(_series())
     Rocket(n_kernels=np.int64(10), batch_size=np.int32(4), random_state=0).fit(_series())
 

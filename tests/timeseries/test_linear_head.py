@@ -51,9 +51,9 @@ def test_string_labels_come_back() -> None:
 
 def test_what_cannot_be_folded_is_refused() -> None:
     F, y = _features(2)
-    with pytest.raises(ValueError, match="fitted linear classifier.*KNeighborsClassifier"):
+    with pytest.raises(ValueError, match=r"fitted linear classifier.*KNeighborsClassifier"):
         LinearHead.fold(make_pipeline(StandardScaler(), KNeighborsClassifier()).fit(F, y))
-    with pytest.raises(ValueError, match="only StandardScaler.*MinMaxScaler"):
+    with pytest.raises(ValueError, match=r"only StandardScaler.*MinMaxScaler"):
         LinearHead.fold(make_pipeline(MinMaxScaler(), RidgeClassifierCV()).fit(F, y))
     with pytest.raises(ValueError, match="fitted linear classifier"):
         LinearHead.fold(RidgeClassifierCV())  # not fitted

@@ -117,7 +117,7 @@ def test_with_base_channels_by_hand() -> None:
         return MiniRocketBank(np.arange(1, n_dil + 1), np.ones(n_dil, np.int64), np.zeros(n, np.float32),
                               np.asarray(per_comb, np.int64), np.asarray(channels, np.int64), 1)
 
-    base = bank([1] * 83 + [2], list(range(83)) + [5, 6], 1)  # 84 combinations
+    base = bank([1] * 83 + [2], [*range(83), 5, 6], 1)  # 84 combinations
     diff = bank([2] * 84 + [1] * 84, [9, 8] * 84 + [7] * 84, 2)  # 168: more dilations than the base
     out = with_base_channels(diff, base)
     np.testing.assert_array_equal(out.n_channels_per_combination, [1] * 83 + [2] + [1] * 84)

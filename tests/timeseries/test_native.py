@@ -69,7 +69,7 @@ def test_layout_errors_are_clear() -> None:
     conv, bias = _conv_with_ties(3, 20, 8, 2, seed=0)
     ranges = _ranges(3, 20, 1, 0)
     out = torch.empty(8, 24)
-    with pytest.raises(ValueError, match="cases innermost .* multiple of 8"):
+    with pytest.raises(ValueError, match=r"cases innermost .* multiple of 8"):
         mr_native.pool4_into(conv[..., :5], bias, ranges, out[:5], 0, 6)
     with pytest.raises(ValueError, match="cases innermost"):
         mr_native.pool4_into(conv.transpose(1, 2).contiguous().transpose(1, 2), bias, ranges, out, 0, 6)
@@ -232,11 +232,11 @@ def test_native_lightwaves_argument_errors() -> None:
         lw_native.lightwaves_into(x[..., :5].contiguous(), 20, plan.pad, *args, out[:5])
     with pytest.raises(ValueError, match="expected 21 \\+ 2 \\* 128"):
         lw_native.lightwaves_into(x, 21, plan.pad, *args, out)
-    with pytest.raises(ValueError, match="dilations must lie in \\[1, pad / 4 = 2\\], got 1..32"):
+    with pytest.raises(ValueError, match=r"dilations must lie in \[1, pad / 4 = 2\], got 1..32"):
         lw_native.lightwaves_into(x[:, :36].contiguous(), 20, 8, *args, out)
     with pytest.raises(ValueError, match="channel ids must lie in \\[0, 1\\)"):
         lw_native.lightwaves_into(x, 20, plan.pad, plan.channel + 1, *args[1:], out)
-    with pytest.raises(ValueError, match="weight must be contiguous torch.float32"):
+    with pytest.raises(ValueError, match=r"weight must be contiguous torch.float32"):
         lw_native.lightwaves_into(x, 20, plan.pad, *args[:2], plan.weight.double(), args[3], out)
 
 
@@ -283,7 +283,7 @@ def test_native_rocket_argument_errors() -> None:
     rk_native.rocket_into(x, 20, plan.pad, plan.kernels, out)
     with pytest.raises(ValueError, match="channel ids must lie in \\[0, 1\\)"):
         rk_native.rocket_into(x[:1].contiguous(), 20, plan.pad, plan.kernels, out)
-    with pytest.raises(ValueError, match="kernels\\['weights'\\] must be a contiguous torch.float32"):
+    with pytest.raises(ValueError, match=r"kernels\['weights'\] must be a contiguous torch.float32"):
         rk_native.rocket_into(x, 20, plan.pad, {**plan.kernels, "weights": plan.kernels["weights"].double()}, out)
     with pytest.raises(ValueError, match="out must be contiguous float32 \\(8, 10\\)"):
         rk_native.rocket_into(x, 20, plan.pad, plan.kernels, out[:, :4])

@@ -109,7 +109,7 @@ def test_auto_falls_back_to_torch_with_one_warning(reload_native: pytest.MonkeyP
     torch_out = MiniRocket(n_kernels=84, random_state=0, engine="torch").fit_transform(X)
     np.testing.assert_array_equal(auto, torch_out)
     np.testing.assert_array_equal(again, torch_out)
-    with pytest.raises(ValueError, match="engine='native' cannot run: .*ABI version 0"):
+    with pytest.raises(ValueError, match=r"engine='native' cannot run: .*ABI version 0"):
         MiniRocket(engine="native").fit(X)
 
 
@@ -213,5 +213,5 @@ def test_check_status_messages() -> None:
         native.check_status(-1, "LightWaveS")
     with pytest.raises(ValueError, match="channel id out of range"):
         native.check_status(-3, "Rocket")
-    with pytest.raises(ValueError, match="unknown error .status -9."):
+    with pytest.raises(ValueError, match=r"unknown error .status -9."):
         native.check_status(-9, "Rocket")

@@ -119,7 +119,7 @@ def test_errors_name_the_problem():
     est = Rocket(n_kernels=8, random_state=0).fit(X)
     with pytest.raises(ValueError, match="3 channel"):
         est.transform(_data(c=3))
-    with pytest.raises(ValueError, match="50 timepoints.*fitted with 40"):
+    with pytest.raises(ValueError, match=r"50 timepoints.*fitted with 40"):
         est.transform(_data(c=2, length=50))
     with pytest.raises(ValueError, match="n_kernels must be an int >= 1"):
         Rocket(n_kernels=0).fit(X)

@@ -79,5 +79,5 @@ def test_check_consistent_messages() -> None:
     check_consistent(X, 3, 20)
     with pytest.raises(ValueError, match="X has 3 channel\\(s\\), but the estimator was fitted with 2"):
         check_consistent(X, 2, 20)
-    with pytest.raises(ValueError, match="X has 20 timepoints, but .* 30 timepoints.*pad_series"):
+    with pytest.raises(ValueError, match=r"X has 20 timepoints, but .* 30 timepoints.*pad_series"):
         check_consistent(X, 3, 30)

@@ -130,7 +130,7 @@ def _second_layer(s1: torch.Tensor, w: torch.Tensor, d: int) -> torch.Tensor:
         s1 ``(L, B, K)``, w ``(9, K)`` -> ``(L // 2, B, K)``.
     """
     half = s1.shape[0] // 2
-    y = torch.zeros((half + 8 * d,) + s1.shape[1:], dtype=s1.dtype, device=s1.device)
+    y = torch.zeros((half + 8 * d, *s1.shape[1:]), dtype=s1.dtype, device=s1.device)
     torch.abs(s1[0 : 2 * half : 2], out=y[4 * d : 4 * d + half])  # zero "same" padding
     out = y[0:half] * w[0]
     for j in range(1, 9):

@@ -207,7 +207,7 @@ def reference_order_outputs(X: np.ndarray, dilation: int) -> np.ndarray:
     """
     X = X.astype(np.float32, copy=False)
     L, p = X.shape[-1], 4 * dilation
-    xp = np.zeros(X.shape[:-1] + (L + 2 * p,), dtype=np.float32)
+    xp = np.zeros((*X.shape[:-1], L + 2 * p), dtype=np.float32)
     xp[..., p : p + L] = X
     taps = [xp[..., i * dilation : i * dilation + L] for i in range(9)]
     s = taps[4].copy()
