@@ -20,7 +20,7 @@ import importlib.metadata
 import platform
 import time
 import warnings
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -260,7 +260,7 @@ def run_classify(args: argparse.Namespace) -> int:
         "n_features": n_features,
         "warnings": label_warnings,
         "versions": versions(),
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     table = Table(title=f"{type(classifier).__name__} on {dataset.get('name', args.train)}")
     for column in ("accuracy", "fit s", "predict s", "features"):
