@@ -111,23 +111,3 @@ def check_conv_args(
             raise ValueError(f"{name}: bias must have shape {' or '.join(map(str, allowed))}, got {tuple(bias.shape)}")
     return problem
 
-
-def check_finite(name: str, x: Tensor, weight: Tensor) -> None:
-    """Raise if ``x`` or ``weight`` holds NaN or inf (the FFT engine would smear it over every output).
-
-    One host sync per call: a finite sum proves every element finite (NaN or inf anywhere makes
-    the sum NaN or inf), so both sums are tested together and only a non-finite one (NaN/inf,
-    or an overflow of the sum itself) pays for the elementwise test. Skipped while
-    ``torch.compile`` traces (a data-dependent branch would break the graph).
-    """
-    if torch.compiler.is_compiling():
-        return
-    x, weight = x.detach(), weight.detach()
-    if bool(torch.isfinite(x.sum()) & torch.isfinite(weight.sum())):
-        return
-    for what, tensor in (("x", x), ("weight", weight)):
-        if not bool(torch.isfinite(tensor).all()):
-            raise ValueError(
-                f"{name}: {what} contains NaN or inf; the FFT engine would spread it to every output "
-                "position. Clean the input, use method='direct', or pass check_finite=False to skip this test"
-            )

@@ -6,7 +6,6 @@ import torch
 from torch import Tensor
 
 from anyconv.functional._checks import ConvProblem, check_conv_args
-from anyconv.functional._checks import check_finite as _check_finite
 from anyconv.functional.direct import direct_conv
 from anyconv.functional.dispatch import choose_method
 from anyconv.functional.fft import fft_conv
@@ -54,9 +53,8 @@ def apply(
     if problem.batch == 0 or problem.in_channels == 0 or problem.out_channels == 0:
         return _empty_output(x, weight, bias, problem), chosen
     if chosen == "fft":
-        if check_finite:
-            _check_finite(f"conv{ndim}d", x, weight)
-        return fft_conv(x, weight, bias, mode=mode, groups=groups, flip=flip), chosen
+        y = fft_conv(x, weight, bias, mode=mode, groups=groups, flip=flip, check_finite=check_finite, name=f"conv{ndim}d")
+        return y, chosen
     return direct_conv(x, weight, bias, mode=mode, groups=groups, flip=flip), chosen
 
 

@@ -14,8 +14,12 @@ transform gives whenever that one does not overflow, and the scales are computed
 (no host sync, ``torch.compile``-friendly). The scales are constants for autograd, so gradients
 are exact too, but the backward pass is not rescaled: with data within a factor of about
 ``N · K`` of the dtype's maximum a gradient can still overflow inside the transform (the direct
-engine has no such limit). Rescaling costs one reduction per operand and one multiplication per
-operand and output (about 10% of a long depthwise convolution on CPU, within run-to-run noise).
+engine has no such limit). One ``aminmax`` reduction per operand gives both the scale and the
+finiteness test: with ``check_finite=True`` (the default) the two maxima come to the host in one
+sync, NaN/inf is refused, and the rescaling is skipped when the bound
+``max|x| · max|w| · N · K`` shows that nothing can overflow (the common case: then the engine
+costs what the bare transform costs). With ``check_finite=False`` (or under ``torch.compile``)
+nothing is synced and the rescaling always runs (one multiplication per operand and output).
 
 **Half precision.** ``float16``/``bfloat16`` inputs (as ``torch.autocast`` produces) are
 transformed in ``float32`` and the result is cast back to the dtype of ``x``.
@@ -52,18 +56,48 @@ def fast_length(n: int) -> int:
     return best
 
 
-def _pow2_exponent(t: Tensor) -> Tensor:
-    """Integer ``e`` (0-d tensor) with ``max|t| / 2^e`` in ``[0.5, 1)``, clamped to ``|e| <= E``.
+def _max_abs(t: Tensor) -> Tensor:
+    """``max|t|`` as a 0-d tensor (NaN if ``t`` holds NaN, inf if inf): one reduction, no temporary."""
+    low, high = torch.aminmax(t.detach())
+    return torch.maximum(high, -low)
+
+
+def _pow2_exponent(max_abs: Tensor) -> Tensor:
+    """Integer ``e`` (0-d tensor) with ``max_abs / 2^e`` in ``[0.5, 1)``, clamped to ``|e| <= E``.
 
     ``E`` is half the dtype's exponent range less one (63 for float32, 511 for float64), so that
     ``2^-e`` and the product ``2^(e_x + e_w)`` that undoes two scalings are normal numbers: one
     exact multiplication each. (A float32 operand beyond ``2^63`` keeps up to ``2^65``, which
-    the transform still holds for ``N² · K < 2^60``.) One reduction, no temporary.
+    the transform still holds for ``N² · K < 2^60``.)
     """
-    bound = math.frexp(torch.finfo(t.dtype).max)[1] // 2 - 1
-    low, high = torch.aminmax(t.detach())
-    _, exponent = torch.frexp(torch.maximum(high, -low))  # max|t| = m · 2^e, m in [0.5, 1); 0 → e = 0
-    return exponent.clamp(-bound, bound).to(t.dtype)
+    bound = math.frexp(torch.finfo(max_abs.dtype).max)[1] // 2 - 1
+    _, exponent = torch.frexp(max_abs)  # max|t| = m · 2^e, m in [0.5, 1); 0 → e = 0
+    return exponent.clamp(-bound, bound).to(max_abs.dtype)
+
+
+def _checked_scales(
+    x: Tensor, weight: Tensor, *, check_finite: bool, name: str
+) -> tuple[Tensor, Tensor, Tensor] | None:
+    """The power-of-two scales of ``x``, ``weight`` and the output, or None when none is needed.
+
+    With ``check_finite`` (and not under ``torch.compile``): one host sync fetches both maxima,
+    NaN/inf raises a ValueError, and None is returned when ``max|x| · max|w| · N · K`` (a bound
+    on every spectrum, product and output) stays 2^8 below the dtype's maximum.
+    """
+    mx, mw = _max_abs(x), _max_abs(weight)
+    if check_finite and not torch.compiler.is_compiling():
+        host_x, host_w = torch.stack([mx, mw]).tolist()  # the one sync
+        for what, value in (("x", host_x), ("weight", host_w)):
+            if not math.isfinite(value):
+                raise ValueError(
+                    f"{name}: {what} contains NaN or inf; the FFT engine would spread it to every output "
+                    "position. Clean the input, use method='direct', or pass check_finite=False to skip this test"
+                )
+        terms = math.prod(x.shape[2:]) * math.prod(weight.shape[-(x.ndim - 2):])
+        if host_x * host_w * terms < torch.finfo(x.dtype).max * 2.0**-8:
+            return None
+    ex, ew = _pow2_exponent(mx), _pow2_exponent(mw)
+    return torch.exp2(-ex), torch.exp2(-ew), torch.exp2(ex + ew)  # exact powers of two
 
 
 def _fold(kernel: Tensor, axis: int, length: int) -> Tensor:
@@ -78,13 +112,16 @@ def _fold(kernel: Tensor, axis: int, length: int) -> Tensor:
     return folded.movedim(-1, axis)
 
 
-def _rfft(t: Tensor, sizes: tuple[int, ...], scale: Tensor) -> Tensor:
-    """Real FFT of ``scale · t`` zero-padded to ``sizes``; the scaling is done in place on the
-    padded copy (no second temporary of the input's size)."""
+def _rfft(t: Tensor, sizes: tuple[int, ...], scale: Tensor | None) -> Tensor:
+    """Real FFT of ``scale · t`` (``t`` if ``scale`` is None) zero-padded to ``sizes``; the scaling
+    is done in place on the padded copy (no second temporary of the input's size)."""
     pad: list[int] = []  # F.pad wants the last axis first
     for axis, size in zip(range(t.ndim - 1, -1, -1), reversed(sizes)):
         pad += [0, size - t.shape[axis]]
-    t = F.pad(t, pad).mul_(scale) if any(pad) else t * scale
+    if scale is None:
+        t = F.pad(t, pad) if any(pad) else t
+    else:
+        t = F.pad(t, pad).mul_(scale) if any(pad) else t * scale
     if len(sizes) == 1:  # the 1-D transform is measurably cheaper than rfftn over one axis
         return torch.fft.rfft(t)
     return torch.fft.rfftn(t, dim=tuple(range(-len(sizes), 0)))
@@ -118,11 +155,15 @@ def _mix(xf: Tensor, kf: Tensor, groups: int, per_sample: bool) -> Tensor:
     return yg.reshape(batch, out_channels, *freq)  # (B, C_out, *F)
 
 
-def fft_conv(x: Tensor, weight: Tensor, bias: Tensor | None, *, mode: str, groups: int, flip: bool) -> Tensor:
+def fft_conv(
+    x: Tensor, weight: Tensor, bias: Tensor | None, *, mode: str, groups: int, flip: bool,
+    check_finite: bool = True, name: str = "conv",
+) -> Tensor:
     """Apply ``weight`` to ``x`` through the FFT (arguments already validated, non-empty).
 
-    Computes what :func:`anyconv.functional.direct.direct_conv` computes, with the power-of-two
-    rescaling and the half-precision handling described in the module docstring.
+    Computes what :func:`anyconv.functional.direct.direct_conv` computes, with the finiteness
+    test, the power-of-two rescaling and the half-precision handling described in the module
+    docstring (``name`` prefixes the NaN/inf error).
 
     Shape:
         x: ``(B, C_in, *S)``; weight: ``(C_out, C_in/groups, *K)`` or ``(B, C_out, C_in/groups, *K)``;
@@ -134,18 +175,18 @@ def fft_conv(x: Tensor, weight: Tensor, bias: Tensor | None, *, mode: str, group
         x, weight = x.to(compute), weight.to(compute)
         bias = None if bias is None else bias.to(compute)
     with torch.autocast(x.device.type, enabled=False):  # complex products must not be downcast
-        ex, ew = _pow2_exponent(x), _pow2_exponent(weight)
-        scales = (torch.exp2(-ex), torch.exp2(-ew), torch.exp2(ex + ew))  # exact powers of two
+        scales = _checked_scales(x, weight, check_finite=check_finite, name=name)
         y = add_bias(_fft_conv(x, weight, scales, mode=mode, groups=groups, flip=flip), bias, x.ndim - 2)
     return y.to(out_dtype)
 
 
 def _fft_conv(
-    x: Tensor, weight: Tensor, scales: tuple[Tensor, Tensor, Tensor], *, mode: str, groups: int, flip: bool
+    x: Tensor, weight: Tensor, scales: tuple[Tensor, Tensor, Tensor] | None, *, mode: str, groups: int, flip: bool
 ) -> Tensor:
     """The transform without bias: ``x`` and ``weight`` enter multiplied by ``scales[0]`` and
-    ``scales[1]``, the result leaves multiplied by ``scales[2]`` (shapes as :func:`fft_conv`)."""
-    x_scale, w_scale, out_scale = scales
+    ``scales[1]``, the result leaves multiplied by ``scales[2]`` (shapes as :func:`fft_conv`);
+    ``scales=None``: no scaling."""
+    x_scale, w_scale, out_scale = scales if scales is not None else (None, None, None)
     ndim = x.ndim - 2
     dims = tuple(range(-ndim, 0))
     lengths = tuple(x.shape[-ndim:])
@@ -159,7 +200,7 @@ def _fft_conv(
         for axis, n in zip(dims, lengths):
             g = _fold(g, axis, n)
         z = _irfft(_mix(_rfft(x, lengths, x_scale), _rfft(g, lengths, w_scale), groups, per_sample), lengths)
-        z = z.mul_(out_scale)
+        z = z if out_scale is None else z.mul_(out_scale)
         # y[t] = z[(t + K - 1 - left) mod L] on every axis
         shifts = tuple(-((k - 1 - left) % n) for k, left, n in zip(kernel_sizes, lefts, lengths))
         return torch.roll(z, shifts=shifts, dims=dims)
@@ -171,4 +212,4 @@ def _fft_conv(
     for axis, n, k, left in zip(dims, lengths, kernel_sizes, lefts):
         start = k - 1 - left
         z = z.narrow(axis, start, output_length(mode, n, k))
-    return z * out_scale  # only the kept outputs; also makes the result contiguous
+    return z.contiguous() if out_scale is None else z * out_scale  # only the kept outputs, contiguous

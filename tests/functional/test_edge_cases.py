@@ -172,3 +172,15 @@ def test_2d_flip_same_offset_is_torch_rule_not_scipy(k):
         assert not torch.allclose(got[0, 0], scipy_same)
         fh, fw = (k[0] - 1) // 2, (k[1] - 1) // 2
         torch.testing.assert_close(scipy_same, full[fh : fh + 9, fw : fw + 10])
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-30, 1e30])
+def test_skipping_the_rescale_when_nothing_can_overflow_is_bit_identical(scale):
+    """check_finite=True skips the rescale when the bound shows it is not needed; check_finite=False
+    always rescales: powers of two are exact, so both give the same bits."""
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(3, 4, 300, generator=gen) * scale
+    w = torch.randn(4, 1, 77, generator=gen)
+    checked = conv1d(x, w, groups=4, mode="causal", flip=True, method="fft")
+    rescaled = conv1d(x, w, groups=4, mode="causal", flip=True, method="fft", check_finite=False)
+    assert torch.equal(checked, rescaled)
