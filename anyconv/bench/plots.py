@@ -176,7 +176,9 @@ def _scatter(cells: Sequence[Cell], path: str | Path, x_of: Callable[[Cell], flo
         _chance_line(ax, group)
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(FuncFormatter(_count_label))
-        ax.xaxis.set_minor_formatter(NullFormatter())
+        low, high = ax.get_xlim()
+        # within one decade a log axis has no major tick: label the minor ones instead
+        ax.xaxis.set_minor_formatter(FuncFormatter(_count_label) if high < 10 * low else NullFormatter())
         ax.set_xlabel(xlabel)
         ax.set_ylabel(_ylabel(group[0].metric))
         ax.set_title(task)
