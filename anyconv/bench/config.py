@@ -8,6 +8,7 @@ skipped when a suite is re-run.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field, fields
@@ -49,10 +50,10 @@ class RunConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            import difflib
-
-            hints = [f"{k!r}" + (f" (did you mean {difflib.get_close_matches(k, known, n=1)[0]!r}?)"
-                                 if difflib.get_close_matches(k, known, n=1) else "") for k in unknown]
+            hints = []
+            for key in unknown:
+                close = difflib.get_close_matches(key, known, n=1)
+                hints.append(f"{key!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
             raise ValueError(f"{where}: unknown key(s) {', '.join(hints)}; known: {', '.join(sorted(known))}")
         return cls(**data)
 
@@ -67,11 +68,11 @@ def resolve(config: RunConfig) -> RunConfig:
     anything is built or trained.
     """
     from anyconv.layers.registry import get_spec
-    from anyconv.models import check_model_options
+    from anyconv.models import check_layer_fits, check_model_options
 
-    get_spec(config.layer)
+    get_spec(config.layer)  # unknown layer first, with close matches
     info = get_task_info(config.task)
-    layer_fits_task(config.layer, config.task)
+    check_layer_fits(info.kind, config.layer, task=config.task)
     options = check_options(config.task, config.task_options)
     for name in ("steps", "batch_size"):
         positive_int(name, getattr(config, name))
@@ -106,26 +107,3 @@ def run_id(config: RunConfig, version: str | None = None) -> str:
 def run_name(config: RunConfig) -> str:
     """A readable folder name: ``<task>-<layer>-s<seed>-<run id>``."""
     return f"{config.task}-{config.layer}-s{config.seed}-{run_id(config)}"
-
-
-FITTING_LAYER_KINDS = {
-    "sequence": ("sequence", "conv1d"),
-    "sequence-classification": ("sequence", "conv1d"),
-    "image-classification": ("conv2d",),
-    "image-denoising": ("conv2d",),
-}
-
-
-def layer_fits_task(layer: str, task: str) -> None:
-    """Raise a ValueError if ``layer``'s kind cannot be trained on ``task``'s kind."""
-    from anyconv.layers.registry import get_spec, list_layers
-
-    kind = get_spec(layer).kind
-    task_kind = get_task_info(task).kind
-    fitting = FITTING_LAYER_KINDS[task_kind]
-    if kind not in fitting:
-        others = [n for k in fitting for n in list_layers(kind=k)]
-        raise ValueError(
-            f"layer {layer!r} is of kind {kind!r}, which does not fit {task_kind!r} task {task!r}; "
-            f"layers that fit: {', '.join(others)}"
-        )

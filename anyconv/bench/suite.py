@@ -41,6 +41,7 @@ from anyconv.bench.config import RunConfig, resolve
 from anyconv.bench.train import BASELINES
 from anyconv.data.tasks import KINDS, get_task_info
 from anyconv.layers.registry import get_spec
+from anyconv.models import check_layer_fits
 
 SUITE_KEYS = ("name", "description", "seeds", "layers", "baselines", "defaults", "model", "task")
 TASK_KEYS = ("name", "options", "sweep", "layers")
@@ -161,12 +162,11 @@ def _task_kind(where: str, task: str) -> str:
 
 def _fitting(layers: list[str], task: str, where: str, *, explicit: set[str]) -> list[str]:
     """The layers that fit ``task``'s kind; a listed (non-baseline) layer that does not fit is an error."""
-    from anyconv.bench.config import layer_fits_task
-
+    kind = get_task_info(task).kind
     chosen = []
     for layer in layers:
         try:
-            layer_fits_task(layer, task)
+            check_layer_fits(kind, layer, task=task)
             chosen.append(layer)
         except ValueError as error:
             if layer in explicit:

@@ -2,6 +2,7 @@
 
 from anyconv.models.build import (
     build_model,
+    check_layer_fits,
     check_model_options,
     fitting_layers,
     model_options_for,
@@ -22,6 +23,7 @@ __all__ = [
     "SequenceModel",
     "SequenceModelConfig",
     "build_model",
+    "check_layer_fits",
     "check_model_options",
     "fitting_layers",
     "model_options_for",

@@ -86,6 +86,19 @@ def fitting_layers(kind: str) -> list[str]:
     return sorted(name for layer_kind in _MODELS[kind][2] for name in list_layers(kind=layer_kind))
 
 
+def check_layer_fits(kind: str, layer: str, *, task: str) -> None:
+    """Raise a ValueError if ``layer`` (unknown: close matches) cannot serve tasks of ``kind``."""
+    _check_kind(kind)
+    layer_kinds = _MODELS[kind][2]
+    layer_kind = get_spec(layer).kind
+    if layer_kind not in layer_kinds:
+        raise ValueError(
+            f"layer {layer!r} is of kind {layer_kind!r}, which does not fit task {task!r} of kind "
+            f"{kind!r} (needs a layer of kind {' or '.join(repr(k) for k in layer_kinds)}); "
+            f"registered layers that fit: {fitting_layers(kind)}"
+        )
+
+
 def build_model(
     spec: TaskSpec,
     layer: str,
@@ -105,15 +118,8 @@ def build_model(
         image-classification: ``(B, C, H, W)`` → ``(B, n_outputs)``;
         image-denoising: ``(B, C, H, W)`` → ``(B, C, H, W)``
     """
-    _check_kind(spec.kind)
-    model_cls, _, layer_kinds = _MODELS[spec.kind]
-    layer_kind = get_spec(layer).kind  # unknown layer: ValueError with close matches
-    if layer_kind not in layer_kinds:
-        raise ValueError(
-            f"layer {layer!r} is of kind {layer_kind!r}, which does not fit task {spec.name!r} of kind "
-            f"{spec.kind!r} (needs a layer of kind {' or '.join(repr(k) for k in layer_kinds)}); "
-            f"registered layers that fit: {fitting_layers(spec.kind)}"
-        )
+    check_layer_fits(spec.kind, layer, task=spec.name)
+    model_cls = _MODELS[spec.kind][0]
     check_model_options(spec.kind, model_options)
     factory: dict[str, Any] = {"device": device, "dtype": dtype}
     if model_cls is SequenceModel:

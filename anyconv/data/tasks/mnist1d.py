@@ -17,7 +17,7 @@ import random
 import numpy as np
 import torch
 
-from anyconv.data.tasks.digits import fixed_dataset_task
+from anyconv.data.tasks.fixed import fixed_dataset_task
 from anyconv.data.tasks.registry import Sizes, register_task
 from anyconv.data.tasks.spec import Task, TaskSpec, TaskSplit
 from anyconv.kernels._args import positive_int
