@@ -3,8 +3,9 @@
     x noisy (B, C, H, W) ─> conv ─> ReLU ─> (depth − 2) × [conv ─> BN ─> ReLU] ─> conv ─> noise estimate (B, C, H, W)
     output = x − noise estimate                                                  (residual learning)
 
-Every convolution is ``kernel_size``×``kernel_size`` in ``mode="same"`` (the layer's default),
-so the spatial size is kept. Defaults (width 32, depth 8) are the paper's layout shrunk for CPU
+Every convolution is ``kernel_size``×``kernel_size``, built with ``mode="same"`` (see
+:func:`anyconv.models.image.conv2d_layer`; a channel-preserving layer gets a 1×1 pointwise conv
+after it), so the spatial size is kept. Defaults (width 32, depth 8) are the paper's layout shrunk for CPU
 (the paper uses width 64, depth 17).
 """
 

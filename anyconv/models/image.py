@@ -8,12 +8,18 @@
 
 Residual block: conv3×3 ─> BN ─> ReLU ─> conv3×3 ─> BN, plus the input (a 1×1 ``nn.Conv2d`` + BN
 projection when the channel count changes), then ReLU. No strides anywhere — downsampling is
-the pooling between stages — so every conv2d-kind layer works in ``mode="same"`` (its default).
-Sized for small images (8×8 digits, 28×28 MNIST).
+the pooling between stages — so every conv2d-kind layer is built with ``mode="same"`` (passed
+explicitly: ``anyconv.Conv2d`` defaults to torch's ``padding=0``). Sized for small images (8×8
+digits, 28×28 MNIST).
+
+Channel-preserving layers (constructor ``(channels, kernel_size, ...)``, e.g. ``replkconv2d``)
+become :class:`DepthwisePointwise`: the layer on the input's channels, then a 1×1 ``nn.Conv2d``
+mapping ``in → out`` channels (the depthwise → pointwise pair of RepLKNet/ConvNeXt blocks).
 """
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,16 +31,46 @@ from anyconv.layers.registry import create, get_spec
 from anyconv.models.mixer import check_layer_options
 
 # Constructor arguments the image models set on the conv layer; ``layer_options`` may not override them.
-RESERVED_CONV2D_ARGS = ("in_channels", "out_channels", "kernel_size", "device", "dtype")
+RESERVED_CONV2D_ARGS = ("in_channels", "out_channels", "channels", "kernel_size", "mode", "device", "dtype")
+
+
+def is_channel_preserving(layer: str) -> bool:
+    """True if the registered layer takes ``channels`` (C → C, e.g. depthwise) instead of ``in/out_channels``."""
+    params = inspect.signature(get_spec(layer).cls.__init__).parameters
+    return "channels" in params and "in_channels" not in params
+
+
+class DepthwisePointwise(nn.Module):
+    """A channel-preserving layer on ``in_channels`` followed by a 1×1 ``nn.Conv2d`` to ``out_channels``.
+
+    Shape:
+        x: ``(B, C_in, H, W)`` → ``(B, C_out, H, W)`` (the channel-preserving layer keeps ``H, W``)
+    """
+
+    def __init__(self, depthwise: nn.Module, in_channels: int, out_channels: int, *,
+                 device: torch.device | str | None = None, dtype: torch.dtype | None = None) -> None:
+        super().__init__()
+        self.depthwise = depthwise
+        self.pointwise = nn.Conv2d(in_channels, out_channels, 1, device=device, dtype=dtype)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.pointwise(self.depthwise(x))  # (B, C_in, H, W) -> (B, C_out, H, W)
 
 
 def conv2d_layer(
     layer: str, in_channels: int, out_channels: int, kernel_size: int, layer_options: dict[str, Any],
     factory: dict[str, Any],
 ) -> nn.Module:
-    """One registered ``conv2d``-kind layer, built with keyword arguments only (mode: its default, "same")."""
+    """One registered ``conv2d``-kind layer, keyword arguments only, size-preserving (``mode="same"``).
+
+    A channel-preserving layer is wrapped in :class:`DepthwisePointwise` (it pads to "same" itself).
+    """
+    if is_channel_preserving(layer):
+        depthwise = create(layer, channels=in_channels, kernel_size=kernel_size, **layer_options, **factory)
+        return DepthwisePointwise(depthwise, in_channels, out_channels, **factory)
     return create(
-        layer, in_channels=in_channels, out_channels=out_channels, kernel_size=kernel_size, **layer_options, **factory
+        layer, in_channels=in_channels, out_channels=out_channels, kernel_size=kernel_size, mode="same",
+        **layer_options, **factory,
     )
 
 

@@ -15,6 +15,7 @@ from anyconv.models import (
     build_model,
     fitting_layers,
 )
+from anyconv.models.image import DepthwisePointwise, is_channel_preserving
 from tests.models._helpers import denoise_spec, image_spec
 
 CONV2D_LAYERS = fitting_layers("image-classification")
@@ -24,9 +25,13 @@ CONV2D_LAYERS = fitting_layers("image-classification")
 def test_classifier_uses_the_layer_for_every_kxk_conv(layer: str) -> None:
     model = ImageClassifier(ImageClassifierConfig(layer=layer, in_channels=3, n_outputs=4, width=4, depth=2))
     cls = get_spec(layer).cls
-    assert sum(isinstance(m, cls) for m in model.modules()) == 1 + 2 * 2 * 2  # stem + 2 convs × depth × 2 stages
+    n_convs = 1 + 2 * 2 * 2  # stem + 2 convs × depth × 2 stages
+    assert sum(isinstance(m, cls) for m in model.modules()) == n_convs
     plain = [m for m in model.modules() if isinstance(m, nn.Conv2d) and not isinstance(m, cls)]
-    assert len(plain) == 1 and plain[0].kernel_size == (1, 1)  # the one channel-changing shortcut
+    # the one channel-changing shortcut, plus a pointwise 1×1 after each channel-preserving layer
+    n_pointwise = n_convs if is_channel_preserving(layer) else 0
+    assert len(plain) == 1 + n_pointwise and all(m.kernel_size == (1, 1) for m in plain)
+    assert sum(isinstance(m, DepthwisePointwise) for m in model.modules()) == n_pointwise
     assert all(not isinstance(m, nn.Conv2d) or m.stride == (1, 1) for m in model.modules())
     out = model(torch.randn(2, 3, 28, 28))
     assert out.shape == (2, 4) and torch.isfinite(out).all()
@@ -49,7 +54,8 @@ def test_dncnn_layout(layer: str) -> None:
     kinds = [type(m).__name__ for m in model.net]
     conv = type(model.net[0]).__name__
     assert kinds == [conv, "ReLU"] + [conv, "BatchNorm2d", "ReLU"] * 3 + [conv]
-    convs = [m for m in model.net if isinstance(m, get_spec(layer).cls)]
+    cls = get_spec(layer).cls
+    convs = [m for m in model.net if isinstance(m.depthwise if isinstance(m, DepthwisePointwise) else m, cls)]
     assert len(convs) == 5 and model.last_conv is convs[-1]
     out = model(torch.rand(2, 3, 12, 12))
     assert out.shape == (2, 3, 12, 12) and torch.isfinite(out).all()
@@ -69,6 +75,23 @@ def test_dncnn_subtracts_the_noise_estimate(layer: str) -> None:
         finally:
             handle.remove()
         assert torch.equal(out, expected)
+
+
+@pytest.mark.parametrize("kernel_size", [3, 5])
+def test_models_build_convs_in_same_mode(kernel_size: int) -> None:
+    """The models pass ``mode="same"`` themselves (``anyconv.Conv2d`` defaults to ``padding=0``)."""
+    model = build_model(image_spec(1, 8), "conv2d", width=4, kernel_size=kernel_size)
+    convs = [m for m in model.modules() if type(m) is get_spec("conv2d").cls]
+    assert len(convs) == 1 + 2 * 2 and all(m.mode == "same" for m in convs)  # stem + 2 blocks of 2
+    denoiser = build_model(denoise_spec(1, 8), "conv2d", width=4, depth=3, kernel_size=kernel_size)
+    assert all(m.mode == "same" for m in denoiser.net if type(m) is get_spec("conv2d").cls)
+    assert denoiser(torch.rand(2, 1, 8, 8)).shape == (2, 1, 8, 8)
+
+
+@pytest.mark.parametrize("reserved", ["mode", "in_channels", "kernel_size"])
+def test_layer_options_may_not_set_what_the_model_sets(reserved: str) -> None:
+    with pytest.raises(ValueError, match=f"may not set \\['{reserved}'\\]"):
+        build_model(image_spec(1, 8), "conv2d", width=4, layer_options={reserved: "same"})
 
 
 def test_dncnn_with_zero_last_layer_is_the_identity() -> None:
