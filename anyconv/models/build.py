@@ -26,6 +26,7 @@ from anyconv.data.tasks.spec import KINDS, TaskSpec
 from anyconv.layers.registry import get_spec, list_layers
 from anyconv.models.dncnn import DnCNN, DnCNNConfig
 from anyconv.models.image import ImageClassifier, ImageClassifierConfig
+from anyconv.models.mixer import layer_takes_times
 from anyconv.models.sequence import SequenceModel, SequenceModelConfig
 
 # task kind -> (model class, its config dataclass, the layer kinds that fit)
@@ -37,7 +38,8 @@ _MODELS: dict[str, tuple[type[nn.Module], type, tuple[str, ...]]] = {
 }
 # Config fields that come from the task (or are deprecated), never from model options.
 _FROM_TASK = frozenset(
-    {"layer", "seq_len", "n_outputs", "input_kind", "vocab_size", "in_channels", "head", "layer_kwargs", "channels"}
+    {"layer", "seq_len", "n_outputs", "input_kind", "vocab_size", "in_channels", "head", "layer_kwargs", "channels",
+     "time_channel"}
 )
 
 
@@ -126,7 +128,8 @@ def build_model(
         config = SequenceModelConfig(
             layer=layer, seq_len=spec.input_shape[-1], n_outputs=spec.n_outputs, input_kind=spec.input_kind,
             vocab_size=spec.vocab_size, in_channels=spec.in_channels,
-            head="pooled" if spec.kind == "sequence-classification" else "per_position", **model_options,
+            head="pooled" if spec.kind == "sequence-classification" else "per_position",
+            time_channel=spec.has_times and not layer_takes_times(layer), **model_options,
         )
         return SequenceModel(config, **factory)
     if model_cls is ImageClassifier:

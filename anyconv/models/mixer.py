@@ -31,6 +31,11 @@ def accepts_times(module: nn.Module) -> bool:
     return "times" in inspect.signature(module.forward).parameters
 
 
+def layer_takes_times(layer: str) -> bool:
+    """Whether the registered layer ``layer`` reads sample times (its ``forward`` takes ``times``)."""
+    return "times" in inspect.signature(get_spec(layer).cls.forward).parameters
+
+
 def check_layer_options(layer: str, layer_options: object, reserved: tuple[str, ...]) -> dict[str, Any]:
     """``layer_options`` as a dict, after checking it sets none of the ``reserved`` arguments and
     only names arguments of the layer's constructor (a misspelling raises with close matches)."""

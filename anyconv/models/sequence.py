@@ -37,8 +37,10 @@ RESERVED_SEQUENCE_ARGS = ("channels", "seq_len", "bidirectional", "device", "dty
 class SequenceModelConfig:
     """Everything that defines a :class:`SequenceModel`.
 
-    ``layer``, ``seq_len``, ``n_outputs``, ``input_kind``, ``vocab_size``, ``in_channels`` and
-    ``head`` come from the task; the rest are model options (see ``build_model``).
+    ``layer``, ``seq_len``, ``n_outputs``, ``input_kind``, ``vocab_size``, ``in_channels``,
+    ``head`` and ``time_channel`` come from the task; the rest are model options (see
+    ``build_model``). ``time_channel`` is how layers that take no ``times`` see an irregularly
+    sampled input: its sample times, divided by ``seq_len``, as an extra input channel.
     """
 
     layer: str  # a registered layer of kind "sequence" or "conv1d"
@@ -53,6 +55,7 @@ class SequenceModelConfig:
     dropout: float = 0.0
     bidirectional: bool = False
     head: str = "per_position"  # "per_position": (B, L, n_outputs); "pooled": (B, n_outputs)
+    time_channel: bool = False  # append times / seq_len to the features as one more input channel
     layer_options: dict[str, Any] = field(default_factory=dict)  # extra keyword arguments of the layer
     layer_kwargs: dict[str, Any] | None = None  # deprecated alias of layer_options (old bench/train.py)
 
@@ -137,7 +140,8 @@ class SequenceModel(nn.Module):
         if config.input_kind == "tokens":
             self.embed: nn.Module = nn.Embedding(positive_int("vocab_size", config.vocab_size), config.d_model, **factory)
         else:
-            self.embed = nn.Linear(positive_int("in_channels", config.in_channels), config.d_model, **factory)
+            n_in = positive_int("in_channels", config.in_channels) + int(config.time_channel)
+            self.embed = nn.Linear(n_in, config.d_model, **factory)
         self.blocks = nn.ModuleList([ResidualBlock(config, **factory) for _ in range(config.n_layers)])
         self.norm = nn.LayerNorm(config.d_model, **factory)
         self.head = nn.Linear(config.d_model, config.n_outputs, **factory)
@@ -154,12 +158,18 @@ class SequenceModel(nn.Module):
                 raise ValueError(f"SequenceModel: expected {name} of shape (B, L) = {batch_len}, got {tuple(t.shape)}")
         if mask is not None and mask.dtype != torch.bool:
             raise ValueError(f"SequenceModel: mask must be a bool tensor (True = observed), got dtype {mask.dtype}")
+        if c.time_channel and times is None:
+            raise ValueError("SequenceModel: this model reads the sample times as an input channel (time_channel=True); "
+                             "pass times=(B, L)")
 
     def forward(self, x: Tensor, *, times: Tensor | None = None, mask: Tensor | None = None) -> Tensor:
         self._check_inputs(x, times, mask)
         if self.config.input_kind == "tokens":
             h = self.embed(x)  # (B, L) -> (B, L, D)
         else:
+            if self.config.time_channel and times is not None:
+                scaled = (times / self.config.seq_len).to(x.dtype)[:, None, :]  # (B, L) -> (B, 1, L)
+                x = torch.cat([x, scaled], dim=1)  # (B, C_in + 1, L)
             h = self.embed(x.transpose(1, 2))  # (B, C_in, L) -> (B, L, C_in) -> (B, L, D)
         if mask is not None:
             h = h * mask[..., None].to(h.dtype)  # zero the unobserved inputs: (B, L, D) * (B, L, 1)
