@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from anyconv.data.tasks.fixed import fixed_dataset_task
-from anyconv.data.tasks.mnist1d import MNIST1D_N_VAL, mnist1d, mnist1d_arrays
+from anyconv.data.tasks.mnist1d import MNIST1D_N_VAL, check_generator_options, mnist1d_arrays
 from anyconv.data.tasks.registry import Sizes, register_task
 from anyconv.data.tasks.spec import Task, TaskSpec, TaskSplit
 
@@ -66,7 +66,7 @@ def _irregular_builder(share: int) -> Callable[..., Task]:
               sizes: Sizes, seed: int) -> Task:
         if isinstance(drop_seed, bool) or not isinstance(drop_seed, int) or not 0 <= drop_seed < 2**32:
             raise ValueError(f"drop_seed must be an int in [0, 2**32), got {drop_seed!r}")
-        regular = mnist1d(seq_len=seq_len, n_samples=n_samples, data_seed=data_seed, sizes=Sizes(), seed=0)
+        check_generator_options(seq_len, n_samples, data_seed)
         x, y, x_test, y_test = mnist1d_arrays(seq_len, n_samples, data_seed, False)
         values, times = drop_steps(np.asarray(x), share, drop_seed, "train")
         test_values, test_times = drop_steps(np.asarray(x_test), share, drop_seed, "test")
@@ -80,7 +80,6 @@ def _irregular_builder(share: int) -> Callable[..., Task]:
             ),
             options={"seq_len": seq_len, "n_samples": n_samples, "data_seed": data_seed, "drop_seed": drop_seed},
         )
-        del regular  # built only to validate the shared options with mnist1d's own checks
         observed = torch.ones_like(times, dtype=torch.bool)
         train_full = TaskSplit(values, torch.tensor(y), times=times, observed=observed)
         test_full = TaskSplit(test_values, torch.tensor(y_test), times=test_times, observed=torch.ones_like(test_times, dtype=torch.bool))

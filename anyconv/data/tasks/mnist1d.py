@@ -56,6 +56,16 @@ def mnist1d_arrays(seq_len: int = 40, n_samples: int = 5000, data_seed: int = 42
     return arrays
 
 
+def check_generator_options(seq_len: int, n_samples: int, data_seed: int) -> None:
+    """Raise a ValueError for options ``mnist1d.data.make_dataset`` cannot take as we use them."""
+    positive_int("seq_len", seq_len, minimum=2)
+    positive_int("n_samples", n_samples, minimum=20)
+    if n_samples % _N_CLASSES:
+        raise ValueError(f"n_samples must be a multiple of {_N_CLASSES} (equal examples per class), got {n_samples}")
+    if isinstance(data_seed, bool) or not isinstance(data_seed, int) or not 0 <= data_seed < 2**32:
+        raise ValueError(f"data_seed must be an int in [0, 2**32) (numpy's seed range), got {data_seed!r}")
+
+
 @register_task("mnist1d", kind="sequence-classification")
 def mnist1d(*, seq_len: int = 40, n_samples: int = 5000, data_seed: int = 42, shuffle_seq: bool = False,
             sizes: Sizes, seed: int) -> Task:
@@ -72,12 +82,7 @@ def mnist1d(*, seq_len: int = 40, n_samples: int = 5000, data_seed: int = 42, sh
     by ``seed``; training the other 3 500 (or ``n_train`` of them); the test set is the
     package's, the same for every ``seed``. Chance 0.1 (500 examples per class overall).
     """
-    positive_int("seq_len", seq_len, minimum=2)
-    positive_int("n_samples", n_samples, minimum=20)
-    if n_samples % _N_CLASSES:
-        raise ValueError(f"n_samples must be a multiple of {_N_CLASSES} (equal examples per class), got {n_samples}")
-    if isinstance(data_seed, bool) or not isinstance(data_seed, int) or not 0 <= data_seed < 2**32:
-        raise ValueError(f"data_seed must be an int in [0, 2**32) (numpy's seed range), got {data_seed!r}")
+    check_generator_options(seq_len, n_samples, data_seed)
     if not isinstance(shuffle_seq, bool):
         raise ValueError(f"shuffle_seq must be a bool, got {shuffle_seq!r}")
     x, y, x_test, y_test = mnist1d_arrays(seq_len, n_samples, data_seed, shuffle_seq)
@@ -95,4 +100,4 @@ def mnist1d(*, seq_len: int = 40, n_samples: int = 5000, data_seed: int = 42, sh
     return fixed_dataset_task(spec, train_full, test_full, sizes, seed, default_n_val=MNIST1D_N_VAL)
 
 
-__all__ = ["mnist1d", "mnist1d_arrays"]
+__all__ = ["check_generator_options", "mnist1d", "mnist1d_arrays"]
