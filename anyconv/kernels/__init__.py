@@ -5,6 +5,7 @@ from anyconv.kernels.dense import DenseKernel
 from anyconv.kernels.implicit import HyenaFilter, Sine
 from anyconv.kernels.long import LongConvKernel
 from anyconv.kernels.multiscale import SGConvKernel
+from anyconv.kernels.orchid import OrchidConditioning
 from anyconv.kernels.two_sided import two_sided
 
-__all__ = ["DenseKernel", "HyenaFilter", "Kernel", "LongConvKernel", "SGConvKernel", "Sine", "two_sided"]
+__all__ = ["DenseKernel", "HyenaFilter", "Kernel", "LongConvKernel", "OrchidConditioning", "SGConvKernel", "Sine", "two_sided"]
