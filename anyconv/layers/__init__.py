@@ -1,22 +1,26 @@
 """User-facing layers: a kernel module composed with an engine. Importing registers them all."""
 
 from anyconv.layers.base import KernelConv
+from anyconv.layers.ckconv import CKConv1d, CKConv2d
 from anyconv.layers.dense import Conv1d, Conv2d
+from anyconv.layers.flexconv import FlexConv1d, FlexConv2d
 from anyconv.layers.hyena import HyenaOperator1d
 from anyconv.layers.longconv import LongConv1d
-from anyconv.layers.orchid import Orchid
 from anyconv.layers.registry import LayerSpec, create, get_spec, list_layers, register
 from anyconv.layers.sgconv import SGConv1d
 from anyconv.layers.shortconv import ShortConv1d
 
 __all__ = [
+    "CKConv1d",
+    "CKConv2d",
     "Conv1d",
     "Conv2d",
+    "FlexConv1d",
+    "FlexConv2d",
     "HyenaOperator1d",
     "KernelConv",
     "LayerSpec",
     "LongConv1d",
-    "Orchid",
     "SGConv1d",
     "ShortConv1d",
     "create",
