@@ -6,6 +6,7 @@ from anyconv.layers.dense import Conv1d, Conv2d
 from anyconv.layers.flexconv import FlexConv1d, FlexConv2d
 from anyconv.layers.hyena import HyenaOperator1d
 from anyconv.layers.longconv import LongConv1d
+from anyconv.layers.orchid import Orchid
 from anyconv.layers.registry import LayerSpec, create, get_spec, list_layers, register
 from anyconv.layers.sgconv import SGConv1d
 from anyconv.layers.shortconv import ShortConv1d
@@ -21,6 +22,7 @@ __all__ = [
     "KernelConv",
     "LayerSpec",
     "LongConv1d",
+    "Orchid",
     "SGConv1d",
     "ShortConv1d",
     "create",
