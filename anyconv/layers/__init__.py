@@ -10,6 +10,7 @@ from anyconv.layers.orchid import Orchid
 from anyconv.layers.registry import LayerSpec, create, get_spec, list_layers, register
 from anyconv.layers.sgconv import SGConv1d
 from anyconv.layers.shortconv import ShortConv1d
+from anyconv.layers.smpconv import SMPConv1d, SMPConv2d
 
 __all__ = [
     "CKConv1d",
@@ -24,6 +25,8 @@ __all__ = [
     "LongConv1d",
     "Orchid",
     "SGConv1d",
+    "SMPConv1d",
+    "SMPConv2d",
     "ShortConv1d",
     "create",
     "get_spec",
