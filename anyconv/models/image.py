@@ -13,8 +13,9 @@ explicitly: ``anyconv.Conv2d`` defaults to torch's ``padding=0``). Sized for sma
 digits, 28×28 MNIST).
 
 Channel-preserving layers (constructor ``(channels, kernel_size, ...)``, e.g. ``replkconv2d``)
-become :class:`DepthwisePointwise`: the layer on the input's channels, then a 1×1 ``nn.Conv2d``
-mapping ``in → out`` channels (the depthwise → pointwise pair of RepLKNet/ConvNeXt blocks).
+become :class:`DepthwisePointwise`: the layer plus a 1×1 ``nn.Conv2d`` mapping ``in → out``
+channels (the depthwise/pointwise pair of RepLKNet/ConvNeXt blocks), the layer on the wider side
+(after the 1×1 when it widens, as in the stem; before it otherwise).
 """
 
 from __future__ import annotations
@@ -41,7 +42,8 @@ def is_channel_preserving(layer: str) -> bool:
 
 
 class DepthwisePointwise(nn.Module):
-    """A channel-preserving layer on ``in_channels`` followed by a 1×1 ``nn.Conv2d`` to ``out_channels``.
+    """A channel-preserving layer on ``max(in_channels, out_channels)`` channels and a 1×1
+    ``nn.Conv2d`` from ``in_channels`` to ``out_channels``: 1×1 first when it widens, last otherwise.
 
     Shape:
         x: ``(B, C_in, H, W)`` → ``(B, C_out, H, W)`` (the channel-preserving layer keeps ``H, W``)
@@ -52,9 +54,12 @@ class DepthwisePointwise(nn.Module):
         super().__init__()
         self.depthwise = depthwise
         self.pointwise = nn.Conv2d(in_channels, out_channels, 1, device=device, dtype=dtype)
+        self.pointwise_first = out_channels > in_channels
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.pointwise(self.depthwise(x))  # (B, C_in, H, W) -> (B, C_out, H, W)
+        if self.pointwise_first:
+            return self.depthwise(self.pointwise(x))  # (B, C_in, H, W) -> (B, C_out, H, W) -> same
+        return self.pointwise(self.depthwise(x))  # (B, C_in, H, W) -> same -> (B, C_out, H, W)
 
 
 def conv2d_layer(
@@ -66,7 +71,8 @@ def conv2d_layer(
     A channel-preserving layer is wrapped in :class:`DepthwisePointwise` (it pads to "same" itself).
     """
     if is_channel_preserving(layer):
-        depthwise = create(layer, channels=in_channels, kernel_size=kernel_size, **layer_options, **factory)
+        channels = max(in_channels, out_channels)
+        depthwise = create(layer, channels=channels, kernel_size=kernel_size, **layer_options, **factory)
         return DepthwisePointwise(depthwise, in_channels, out_channels, **factory)
     return create(
         layer, in_channels=in_channels, out_channels=out_channels, kernel_size=kernel_size, mode="same",

@@ -23,7 +23,7 @@ CONV2D_LAYERS = fitting_layers("image-classification")
 
 @pytest.mark.parametrize("layer", CONV2D_LAYERS)
 def test_classifier_uses_the_layer_for_every_kxk_conv(layer: str) -> None:
-    model = ImageClassifier(ImageClassifierConfig(layer=layer, in_channels=3, n_outputs=4, width=4, depth=2))
+    model = ImageClassifier(ImageClassifierConfig(layer=layer, in_channels=3, n_outputs=4, width=8, depth=2))
     cls = get_spec(layer).cls
     n_convs = 1 + 2 * 2 * 2  # stem + 2 convs × depth × 2 stages
     assert sum(isinstance(m, cls) for m in model.modules()) == n_convs
@@ -109,3 +109,15 @@ def test_dncnn_checks_its_input() -> None:
         model(torch.randn(2, 1, 8, 8))
     with pytest.raises(ValueError, match="needs a 'conv2d'-kind layer, got 'conv1d' of kind 'conv1d'"):
         DnCNN(DnCNNConfig(layer="conv1d", channels=1))
+
+
+@pytest.mark.parametrize("layer", [name for name in CONV2D_LAYERS if is_channel_preserving(name)])
+def test_channel_preserving_layers_get_a_pointwise_on_the_narrow_side(layer: str) -> None:
+    """Depthwise layer on max(C_in, C_out) channels; DnCNN's last 1×1 starts at zero (identity denoiser)."""
+    model = DnCNN(DnCNNConfig(layer=layer, channels=1, width=8, depth=3))
+    first, last = model.net[0], model.last_conv
+    assert isinstance(first, DepthwisePointwise) and first.pointwise_first and first.depthwise.channels == 8
+    assert isinstance(last, DepthwisePointwise) and not last.pointwise_first and last.depthwise.channels == 8
+    x = torch.rand(2, 1, 8, 8)
+    assert torch.equal(model(x), x)
+    assert first.pointwise.weight.abs().sum() > 0
