@@ -35,13 +35,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from contextlib import nullcontext as _nullcontext
+from contextlib import nullcontext
 
 import torch
 from torch import Tensor, nn
 
 from anyconv.functional.conv import apply
-from anyconv.functional.irregular import irregular_conv
+from anyconv.functional.irregular import check_times, irregular_conv
 from anyconv.kernels._args import positive_int
 from anyconv.kernels.positions import lag_positions, layout, linspace_grid, tap_lags
 from anyconv.layers.base import KernelConv
@@ -51,6 +51,11 @@ Frame = tuple[float, float, float, float]  # (center, step, lowest lag, highest 
 
 class ContinuousConv(KernelConv):
     """Base of continuous-kernel layers; subclasses implement :meth:`evaluate`.
+
+    ``layer.method`` picks the engine of regular inputs (and of the irregular path's grid
+    convolution); ``layer.irregular_method`` (``"auto"``, ``"grid"``, ``"pairwise"``) the path of
+    :func:`~anyconv.functional.irregular.irregular_conv`; ``layer.engine`` is ``"irregular"`` after
+    a forward with ``times`` or ``mask``.
 
     Shape:
         1-D: x ``(B, C_in, N)`` (+ times, mask ``(B, N)``) → ``(B, C_out, N)``;
@@ -75,6 +80,7 @@ class ContinuousConv(KernelConv):
         if reference_length is not None:
             positive_int("reference_length", reference_length, minimum=2)
         self.reference_length = reference_length
+        self.irregular_method = "auto"  # engine of the irregular path: "auto", "grid" or "pairwise"
         self.bias = nn.Parameter(torch.zeros(out_channels, device=device, dtype=dtype)) if bias else None
 
     @staticmethod
@@ -186,15 +192,12 @@ class ContinuousConv(KernelConv):
             times = torch.arange(x.shape[-1], device=x.device, dtype=self._kernel_dtype()).expand(x.shape[0], -1)
         elif not isinstance(times, Tensor) or not times.is_floating_point():
             raise ValueError(f"times must be a floating-point tensor of shape (B, N), got {getattr(times, 'dtype', type(times).__name__)}")
-        valid = mask if mask is not None else torch.ones(times.shape, dtype=torch.bool, device=times.device)
+        valid = check_times(x, times, mask)  # (B, N) bool; names bad shapes, dtypes and orders
         if self.kernel_size is None:
-            if times.shape != x.shape[:1] + x.shape[2:] or valid.shape != times.shape:
-                span = 1.0  # let irregular_conv name the shape error
-            else:
-                first = torch.where(valid, times, torch.full_like(times, math.inf)).amin(dim=-1)
-                last = torch.where(valid, times, torch.full_like(times, -math.inf)).amax(dim=-1)
-                gaps = torch.where(valid.any(-1), last - first, torch.zeros_like(last))
-                span = float(gaps.amax()) if gaps.numel() else 0.0
+            first = torch.where(valid, times, torch.full_like(times, math.inf)).amin(dim=-1)  # (B,)
+            last = torch.where(valid, times, torch.full_like(times, -math.inf)).amax(dim=-1)  # (B,)
+            gaps = torch.where(valid.any(-1), last - first, torch.zeros_like(last))  # (B,)
+            span = float(gaps.amax()) if gaps.numel() else 0.0
         else:
             span = float(self.kernel_size[0] - 1)
         center, step, lo, hi = self._frame(span)
@@ -203,7 +206,7 @@ class ContinuousConv(KernelConv):
         self.engine = "irregular"
         return irregular_conv(
             x, times, fn, self.bias, out_channels=self.out_channels, mask=mask, causal=self.mode == "causal",
-            window=(lo, hi), groups=self.groups, conv_method=self.method,
+            window=(lo, hi), groups=self.groups, method=self.irregular_method, conv_method=self.method,
         )
 
     def _forward_1d(self, x: Tensor, times: Tensor | None, mask: Tensor | None) -> Tensor:
@@ -212,18 +215,20 @@ class ContinuousConv(KernelConv):
         if times is not None or mask is not None:
             return self._forward_irregular(x, times, mask)
         weight, mode = self.weight_1d(max(x.shape[-1], 1))
-        return self._apply(x, weight, mode)
+        return self._run_engine(x, weight, mode)
 
-    def _apply(self, x: Tensor, weight: Tensor, mode: str) -> Tensor:
+    def _run_engine(self, x: Tensor, weight: Tensor, mode: str) -> Tensor:
         """Run the engine. Under CPU autocast the convolution runs in float32: torch 2.13's CPU
         bfloat16 ``conv1d`` returns wrong values once ``C_in/g · K`` reaches about 64 (measured:
         relative error ~1 at C_in=4, K=16), which the direct engine would inherit."""
         cpu_autocast = x.device.type == "cpu" and torch.is_autocast_enabled("cpu")
-        with torch.autocast("cpu", enabled=not cpu_autocast) if cpu_autocast else _nullcontext():
+        context = torch.autocast("cpu", enabled=False) if cpu_autocast else nullcontext()
+        if cpu_autocast and x.dtype in (torch.bfloat16, torch.float16):
+            x = x.float()
+        with context:
             y, self.engine = apply(
-                x.float() if cpu_autocast and x.dtype in (torch.bfloat16, torch.float16) else x, weight, self.bias,
-                ndim=self.ndim, mode=mode, groups=self.groups, method=self.method, flip=False,
-                check_finite=self.check_finite,
+                x, weight, self.bias, ndim=self.ndim, mode=mode, groups=self.groups, method=self.method,
+                flip=False, check_finite=self.check_finite,
             )
         return y
 
@@ -258,7 +263,7 @@ class ContinuousConv(KernelConv):
     def _forward_2d(self, x: Tensor) -> Tensor:
         if x.ndim != 4:
             raise ValueError(f"{type(self).__name__} takes x of shape (B, C_in, H, W), got {tuple(x.shape)}")
-        return self._apply(x, self.weight_2d(), self.mode)
+        return self._run_engine(x, self.weight_2d(), self.mode)
 
     def forward(self, x: Tensor, times: Tensor | None = None, mask: Tensor | None = None) -> Tensor:
         if self.ndim == 1:

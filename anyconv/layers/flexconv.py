@@ -25,6 +25,13 @@ from anyconv.layers.ckconv import _NetConv
 from anyconv.layers.registry import register
 
 
+def _spatial_extent(init_sigma: float) -> float:
+    """The Gabor centres' initial range ``1.667 σ₀`` (capped at 1), as the reference; checks ``σ₀``."""
+    if isinstance(init_sigma, bool) or not isinstance(init_sigma, (int, float)) or not 0 < init_sigma < math.inf:
+        raise ValueError(f"init_sigma must be a finite float > 0, got {init_sigma!r}")
+    return min(1.0, 1.667 * float(init_sigma))
+
+
 class _FlexConv(_NetConv):
     def _build_mask(
         self, *, init_sigma: float, learn_mean: bool, threshold: float, crop: bool, mask_lr_scale: float | None,
@@ -88,7 +95,7 @@ class FlexConv1d(_FlexConv):
             in_channels, out_channels, ndim=1, kernel_size=kernel_size, mode=mode, groups=groups, bias=bias,
             method=method, reference_length=reference_length, kernel_net=kernel_net, hidden=hidden,
             num_layers=num_layers, omega_0=omega_0, activation=activation, norm=norm, input_scale=input_scale,
-            init_spatial_value=min(1.0, 1.667 * init_sigma), check_finite=check_finite, device=device, dtype=dtype,
+            init_spatial_value=_spatial_extent(init_sigma), check_finite=check_finite, device=device, dtype=dtype,
         )
         self._build_mask(init_sigma=init_sigma, learn_mean=learn_mean, threshold=threshold, crop=crop,
                          mask_lr_scale=mask_lr_scale, device=device, dtype=dtype)
@@ -120,7 +127,7 @@ class FlexConv2d(_FlexConv):
             in_channels, out_channels, ndim=2, kernel_size=kernel_size, mode=mode, groups=groups, bias=bias,
             method=method, reference_length=None, kernel_net=kernel_net, hidden=hidden, num_layers=num_layers,
             omega_0=omega_0, activation=activation, norm=norm, input_scale=input_scale,
-            init_spatial_value=min(1.0, 1.667 * init_sigma), check_finite=check_finite, device=device, dtype=dtype,
+            init_spatial_value=_spatial_extent(init_sigma), check_finite=check_finite, device=device, dtype=dtype,
         )
         self._build_mask(init_sigma=init_sigma, learn_mean=learn_mean, threshold=threshold, crop=crop,
                          mask_lr_scale=mask_lr_scale, device=device, dtype=dtype)
