@@ -8,8 +8,8 @@ integer lags. Outputs at padding positions (``mask`` False) are zero (no bias).
 
 Two exact paths (``method``):
 
-* ``"pairwise"`` evaluates the kernel at every pairwise lag, ``chunk`` output rows at a time, so
-  memory stays ``O(C_out · C_in/g · B · chunk · N)``; under autograd each chunk is
+* ``"pairwise"`` evaluates the kernel at every pairwise lag inside the window (and ``>= 0`` when
+  causal), ``chunk`` output rows at a time, so memory stays ``O(C_out · C_in/g · B · chunk · N)``; under autograd each chunk is
   checkpointed (recomputed in backward), so training memory stays bounded too. The kernel
   function must then be deterministic (no dropout).
 * ``"grid"`` — when every valid time is an integer (samples of a regular grid with some steps
@@ -120,16 +120,18 @@ def _grid_path(
 
 def _pairwise_chunk(x: Tensor, t_rows: Tensor, times: Tensor, valid: Tensor, kernel_fn: KernelFn,
                     c_out: int, groups: int, lo: float, hi: float) -> Tensor:
-    batch, c_in, n = x.shape
+    batch, c_in, _ = x.shape
     rows = t_rows.shape[1]
+    c_in_g, c_out_g = c_in // groups, c_out // groups
     lags = t_rows.unsqueeze(-1) - times.unsqueeze(1)  # (B, rows, N)
     keep = valid.unsqueeze(1) & (lags >= lo) & (lags <= hi)  # (B, rows, N)
-    values = _kernel_values(kernel_fn, lags.reshape(-1), c_out, c_in // groups)  # (C_out, C_in/g, B·rows·N)
-    values = values.reshape(groups, c_out // groups, c_in // groups, batch, rows, n)  # (G, O/G, C/G, B, rows, N)
-    values = torch.where(keep, values, values.new_zeros(()))
-    xg = x.reshape(batch, groups, c_in // groups, n)  # (B, G, C/G, N)
-    y = torch.einsum("gocbij,bgcj->bgoi", values, xg.to(values.dtype))  # (B, G, O/G, rows)
-    return y.reshape(batch, c_out, rows)
+    b_idx, i_idx, j_idx = keep.nonzero(as_tuple=True)  # (M,) each: only the pairs that contribute
+    values = _kernel_values(kernel_fn, lags[b_idx, i_idx, j_idx], c_out, c_in_g)  # (C_out, C_in/g, M)
+    m = values.shape[-1]
+    xs = x[b_idx, :, j_idx].to(values.dtype).reshape(m, groups, c_in_g)  # (M, G, C_in/g)
+    terms = torch.einsum("gocm,mgc->mgo", values.reshape(groups, c_out_g, c_in_g, m), xs)  # (M, G, C_out/g)
+    y = terms.new_zeros(batch * rows, c_out).index_add(0, b_idx * rows + i_idx, terms.reshape(m, c_out))  # (B·rows, C_out)
+    return y.reshape(batch, rows, c_out).transpose(1, 2)  # (B, C_out, rows)
 
 
 def irregular_conv(
