@@ -129,3 +129,19 @@ def test_mask_parameters_carry_the_reference_learning_rate_factor():
 def test_mask_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):
         FlexConv1d(2, 2, **kwargs)
+
+
+def test_gradcheck_through_sigma_and_x():
+    torch.manual_seed(0)
+    layer = FlexConv1d(1, 1, kernel_size=None, hidden=4, num_layers=1, init_sigma=0.4, dtype=D64)
+    x = torch.randn(1, 1, 6, dtype=D64, requires_grad=True)
+    sigma = layer.mask.sigma.detach().clone().requires_grad_()
+    times = torch.tensor([[0.0, 0.5, 1.7, 2.0, 4.1, 5.0]], dtype=D64)
+
+    def f(x, sigma):
+        params = {"mask.sigma": sigma}
+        regular = torch.func.functional_call(layer, params, (x,))
+        irregular = torch.func.functional_call(layer, params, (x,), {"times": times})
+        return regular, irregular
+
+    assert torch.autograd.gradcheck(f, (x, sigma))
