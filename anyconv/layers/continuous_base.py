@@ -145,7 +145,11 @@ class ContinuousConv(KernelConv):
             return lo, hi
         p_lo, p_hi = bounds[0]
         eps = 1e-9
-        return max(lo, (center - p_hi) / step - eps), min(hi, (center - p_lo) / step + eps)
+        new_lo, new_hi = max(lo, (center - p_hi) / step - eps), min(hi, (center - p_lo) / step + eps)
+        if math.ceil(new_lo) > math.floor(new_hi):  # no grid lag above the threshold: keep the nearest one
+            nearest = float(min(max(round((new_lo + new_hi) / 2), math.ceil(lo)), math.floor(hi)))
+            return nearest, nearest
+        return new_lo, new_hi
 
     def _scale(self, span: float) -> float:
         if self.kernel_size is not None or self.reference_length is None or span <= 0:
@@ -170,8 +174,6 @@ class ContinuousConv(KernelConv):
         lo, hi = max(lo, -(length - 1)), min(hi, length - 1)  # lags that can meet a sample
         lo, hi = self._crop_lags(center, step, lo, hi)
         lag_lo, lag_hi = math.ceil(lo), math.floor(hi)
-        if lag_lo > lag_hi:  # nothing above the crop: one tap nearest the window
-            lag_lo = lag_hi = min(max(round((lo + hi) / 2), -(length - 1)), length - 1)
         lags = tap_lags(lag_hi, lag_lo, device=self._device(), dtype=self._kernel_dtype())  # (K,)
         weight = self._kernel_fn(center, step, self._scale(float(length - 1)))(lags)  # (C_out, C_in/g, K)
         if self.mode == "causal":  # lag_lo >= 0: zeros for the cropped newest lags, last tap = lag 0

@@ -145,3 +145,12 @@ def test_gradcheck_through_sigma_and_x():
         return regular, irregular
 
     assert torch.autograd.gradcheck(f, (x, sigma))
+
+
+@pytest.mark.parametrize("mode", ["causal", "same"])
+def test_a_mask_narrower_than_one_step_keeps_the_nearest_tap(mode):
+    layer = FlexConv1d(2, 2, kernel_size=None, init_sigma=1e-5, mode=mode, dtype=D64)
+    x = torch.randn(1, 2, 50, dtype=D64)
+    assert layer.weight_1d(50)[0].shape[-1] == 1
+    times = torch.arange(50, dtype=D64)[None]
+    torch.testing.assert_close(layer(x, times=times), layer(x), rtol=1e-12, atol=1e-12)
