@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from anyconv.functional.padding import check_mode, output_length
+from anyconv.functional.geometry import Geometry, Padding, make_geometry
 
 METHODS: tuple[str, ...] = ("auto", "direct", "fft")
 
@@ -24,11 +24,26 @@ class ConvProblem:
     lengths: tuple[int, ...]  # input spatial sizes
     kernel_sizes: tuple[int, ...]
     per_sample: bool  # weight carries a leading batch dimension
-    mode: str
+    geometry: Geometry  # boundary handling, stride, dilation
+
+    @property
+    def mode(self) -> str | None:
+        """The boundary mode asked for (None when torch's ``padding`` was given)."""
+        return self.geometry.mode
+
+    @property
+    def pads(self) -> tuple[tuple[int, int], ...]:
+        """``(left, right)`` extension of each spatial axis."""
+        return self.geometry.pads(self.kernel_sizes)
+
+    @property
+    def effective_kernel_sizes(self) -> tuple[int, ...]:
+        """Span of the dilated kernel per axis, ``d · (K - 1) + 1``."""
+        return self.geometry.effective_kernel_sizes(self.kernel_sizes)
 
     @property
     def output_lengths(self) -> tuple[int, ...]:
-        return tuple(output_length(self.mode, n, k) for n, k in zip(self.lengths, self.kernel_sizes))
+        return self.geometry.output_lengths(self.lengths, self.kernel_sizes)
 
 
 def _shape_names(ndim: int) -> tuple[str, str]:
@@ -44,12 +59,24 @@ def _autocast_mix(x: Tensor, other: torch.dtype) -> bool:
 
 
 def check_conv_args(
-    x: Tensor, weight: Tensor, bias: Tensor | None, *, ndim: int, mode: str, groups: int, method: str
+    x: Tensor,
+    weight: Tensor,
+    bias: Tensor | None,
+    *,
+    ndim: int,
+    mode: str | None = None,
+    groups: int = 1,
+    method: str = "auto",
+    padding: Padding | None = None,
+    stride: int | tuple[int, ...] = 1,
+    dilation: int | tuple[int, ...] = 1,
+    padding_mode: str = "zeros",
 ) -> ConvProblem:
     """Validate the arguments of ``conv1d``/``conv2d`` and return their sizes.
 
     Raises ``TypeError`` for non-tensors and dtype/device mismatches (nothing is coerced) and
-    ``ValueError`` for shapes, groups, modes and methods, each saying what was expected.
+    ``ValueError`` for shapes, groups, modes, paddings, strides, dilations and methods, each
+    saying what was expected (see :func:`anyconv.functional.geometry.make_geometry`).
     """
     name = f"conv{ndim}d"
     spatial, kernel = _shape_names(ndim)
@@ -62,13 +89,13 @@ def check_conv_args(
         raise TypeError(f"{name}: weight dtype {weight.dtype} differs from x dtype {x.dtype}; cast one explicitly")
     if weight.device != x.device:
         raise TypeError(f"{name}: weight is on {weight.device} but x is on {x.device}")
-    check_mode(mode)
+    geometry = make_geometry(
+        ndim=ndim, mode=mode, padding=padding, stride=stride, dilation=dilation, padding_mode=padding_mode, name=name
+    )
     if method not in METHODS:
         raise ValueError(f"{name}: method must be one of {METHODS}, got {method!r}")
     if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
         raise ValueError(f"{name}: groups must be a positive int, got {groups!r}")
-    if ndim > 1 and mode == "causal":
-        raise ValueError(f"{name}: mode='causal' is only defined for 1-D sequences; use 'same', 'full', 'valid' or 'circular'")
 
     if x.ndim != ndim + 2:
         raise ValueError(f"{name}: x must have shape (B, C_in, {spatial}) ({ndim + 2}-D), got shape {tuple(x.shape)}")
@@ -95,11 +122,20 @@ def check_conv_args(
     kernel_sizes = tuple(int(k) for k in weight.shape[-ndim:])
     if min(kernel_sizes) < 1 or min(lengths) < 1:
         raise ValueError(f"{name}: empty spatial axis: x {tuple(x.shape)}, weight {tuple(weight.shape)}")
-    problem = ConvProblem(ndim, batch, in_channels, out_channels, groups, lengths, kernel_sizes, per_sample, mode)
+    problem = ConvProblem(ndim, batch, in_channels, out_channels, groups, lengths, kernel_sizes, per_sample, geometry)
     if min(problem.output_lengths) < 1:
+        how = f"mode={geometry.mode!r}" if geometry.mode is not None else f"padding={geometry.padding!r}"
         raise ValueError(
-            f"{name}: mode='valid' needs kernel sizes {kernel_sizes} <= input sizes {lengths}; "
+            f"{name}: {how} needs kernel sizes {kernel_sizes} (dilated spans {problem.effective_kernel_sizes}) "
+            f"<= padded input sizes, got input sizes {lengths} padded by {problem.pads}; "
             "use mode='same', 'full' or 'causal' for longer kernels"
+        )
+    if geometry.padding_mode == "reflect" and any(
+        left >= n or right >= n for (left, right), n in zip(problem.pads, lengths)
+    ):
+        raise ValueError(
+            f"{name}: padding_mode='reflect' needs each padding < the input size, got padding "
+            f"{problem.pads} (left, right per axis) for input sizes {lengths}"
         )
     if bias is not None:
         if not isinstance(bias, Tensor):

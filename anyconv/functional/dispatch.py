@@ -49,14 +49,27 @@ def choose_method(problem: ConvProblem, *, needs_grad: bool, dtype: torch.dtype)
     ``dtype`` is accepted for callers that know it; half precision uses the same thresholds
     (the FFT engine computes it in float32, see :mod:`anyconv.functional.fft`). No choice here
     can turn finite data into NaN: the FFT engine rescales against overflow.
+
+    Stride and dilation (not separately measured; a cost model on top of the tables): the
+    direct engine does ``L_out · K`` work, so a stride ``s`` divides it by ``s``, and dilation
+    costs it nothing; the FFT engine transforms ``L + K_eff - 1`` samples whatever the stride,
+    as if the input were ``n = L + K_eff - K`` long. So the FFT is chosen once
+    ``K >= s · threshold(n) · n / L`` (1-D) or the area ``>= s_h s_w · area · Π n / Π L`` (2-D):
+    exactly the measured tables when ``s = d = 1``.
     """
     del dtype  # same crossover for every dtype (not separately measured for half precision)
-    if problem.mode == "circular" and max(problem.kernel_sizes) > min(problem.lengths):
+    spans = problem.effective_kernel_sizes
+    if problem.geometry.padding_mode == "circular" and max(spans) > min(problem.lengths):
         return "fft"  # both work; FFT avoids gathering several periods of the input
+    stretch = math.prod(
+        (n + span - k) / n for n, span, k in zip(problem.lengths, spans, problem.kernel_sizes)
+    )
+    stride = math.prod(problem.geometry.stride)
     if problem.ndim == 1:
         table = CROSSOVER_TRAINING if needs_grad else CROSSOVER_FORWARD
-        threshold = round(_interpolate(table, problem.lengths[0]))
+        n = problem.lengths[0] + spans[0] - problem.kernel_sizes[0]
+        threshold = round(_interpolate(table, n)) * stride * stretch
         return "fft" if problem.kernel_sizes[0] >= threshold else "direct"
     area = math.prod(problem.kernel_sizes)
-    threshold = CROSSOVER_AREA_TRAINING if needs_grad else CROSSOVER_AREA_FORWARD
-    return "fft" if area >= threshold else "direct"
+    area_threshold = (CROSSOVER_AREA_TRAINING if needs_grad else CROSSOVER_AREA_FORWARD) * stride * stretch
+    return "fft" if area >= area_threshold else "direct"

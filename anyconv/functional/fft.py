@@ -28,12 +28,13 @@ transformed in ``float32`` and the result is cast back to the dtype of ``x``.
 from __future__ import annotations
 
 import math
+from types import EllipsisType
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from anyconv.functional.padding import output_length, pad_amounts
+from anyconv.functional.padding import extend_by
 from anyconv.functional.per_sample import add_bias
 
 
@@ -155,15 +156,45 @@ def _mix(xf: Tensor, kf: Tensor, groups: int, per_sample: bool) -> Tensor:
     return yg.reshape(batch, out_channels, *freq)  # (B, C_out, *F)
 
 
+def dilate(weight: Tensor, dilation: tuple[int, ...]) -> Tensor:
+    """The kernel with ``d - 1`` zeros between neighbouring taps on each axis (differentiable).
+
+    Shape:
+        weight: ``(*, K_1, ..., K_d)`` → ``(*, d_1 (K_1 - 1) + 1, ..., d_d (K_d - 1) + 1)``
+    """
+    if all(d == 1 for d in dilation):
+        return weight
+    ndim = len(dilation)
+    spans = [d * (k - 1) + 1 for d, k in zip(dilation, weight.shape[-ndim:])]
+    out = weight.new_zeros(*weight.shape[:-ndim], *spans)  # (*, K_eff...)
+    every: tuple[EllipsisType | slice, ...] = (..., *(slice(None, None, d) for d in dilation))
+    out[every] = weight
+    return out
+
+
 def fft_conv(
-    x: Tensor, weight: Tensor, bias: Tensor | None, *, mode: str, groups: int, flip: bool,
-    check_finite: bool = True, name: str = "conv",
+    x: Tensor,
+    weight: Tensor,
+    bias: Tensor | None,
+    *,
+    pads: tuple[tuple[int, int], ...],
+    padding_mode: str,
+    stride: tuple[int, ...],
+    dilation: tuple[int, ...],
+    groups: int,
+    flip: bool,
+    check_finite: bool = True,
+    name: str = "conv",
 ) -> Tensor:
     """Apply ``weight`` to ``x`` through the FFT (arguments already validated, non-empty).
 
     Computes what :func:`anyconv.functional.direct.direct_conv` computes, with the finiteness
     test, the power-of-two rescaling and the half-precision handling described in the module
-    docstring (``name`` prefixes the NaN/inf error).
+    docstring (``name`` prefixes the NaN/inf error). Dilation: the kernel is spread out with
+    zeros between its taps; stride: the stride-1 output is subsampled (the transform computes
+    every output, so a stride saves nothing here). Zero padding up to ``K_eff - 1`` per side
+    and a wrap-around boundary with ``left + right = K_eff - 1`` cost nothing extra; other
+    paddings (reflect, replicate, larger amounts) extend ``x`` first.
 
     Shape:
         x: ``(B, C_in, *S)``; weight: ``(C_out, C_in/groups, *K)`` or ``(B, C_out, C_in/groups, *K)``;
@@ -174,18 +205,38 @@ def fft_conv(
         compute = torch.float64 if torch.float64 in (x.dtype, weight.dtype) else torch.float32
         x, weight = x.to(compute), weight.to(compute)
         bias = None if bias is None else bias.to(compute)
+    ndim = x.ndim - 2
+    spans = [d * (k - 1) + 1 for d, k in zip(dilation, weight.shape[-ndim:])]
+    circular = padding_mode == "circular" and all(left + right == k - 1 for (left, right), k in zip(pads, spans))
+    implicit = padding_mode == "zeros" and all(left < k and right < k for (left, right), k in zip(pads, spans))
+    if not (circular or implicit):
+        x, pads = extend_by(x, pads, padding_mode), tuple((0, 0) for _ in spans)
     with torch.autocast(x.device.type, enabled=False):  # complex products must not be downcast
         scales = _checked_scales(x, weight, check_finite=check_finite, name=name)
-        y = add_bias(_fft_conv(x, weight, scales, mode=mode, groups=groups, flip=flip), bias, x.ndim - 2)
+        z = _fft_conv(
+            x, dilate(weight, dilation), scales, lefts=[left for left, _ in pads], rights=[right for _, right in pads],
+            circular=circular, stride=stride, groups=groups, flip=flip,
+        )
+        y = add_bias(z, bias, ndim)
     return y.to(out_dtype)
 
 
 def _fft_conv(
-    x: Tensor, weight: Tensor, scales: tuple[Tensor, Tensor, Tensor] | None, *, mode: str, groups: int, flip: bool
+    x: Tensor,
+    weight: Tensor,
+    scales: tuple[Tensor, Tensor, Tensor] | None,
+    *,
+    lefts: list[int],
+    rights: list[int],
+    circular: bool,
+    stride: tuple[int, ...],
+    groups: int,
+    flip: bool,
 ) -> Tensor:
     """The transform without bias: ``x`` and ``weight`` enter multiplied by ``scales[0]`` and
     ``scales[1]``, the result leaves multiplied by ``scales[2]`` (shapes as :func:`fft_conv`);
-    ``scales=None``: no scaling."""
+    ``scales=None``: no scaling. ``weight`` is already dilated; zero padding ``lefts``/``rights``
+    (each ``< K``) or, with ``circular``, a wrap-around with ``left + right = K - 1``."""
     x_scale, w_scale, out_scale = scales if scales is not None else (None, None, None)
     ndim = x.ndim - 2
     dims = tuple(range(-ndim, 0))
@@ -194,22 +245,22 @@ def _fft_conv(
     per_sample = weight.ndim == ndim + 3
     # g is the *convolution* kernel: correlation with w == convolution with reversed w.
     g = weight if flip else weight.flip(dims)
-    lefts = [pad_amounts(mode, k)[0] for k in kernel_sizes]
+    strided: tuple[EllipsisType | slice, ...] = (..., *(slice(None, None, s) for s in stride))
 
-    if mode == "circular":
+    if circular:
         for axis, n in zip(dims, lengths):
             g = _fold(g, axis, n)
         z = _irfft(_mix(_rfft(x, lengths, x_scale), _rfft(g, lengths, w_scale), groups, per_sample), lengths)
-        z = z if out_scale is None else z.mul_(out_scale)
         # y[t] = z[(t + K - 1 - left) mod L] on every axis
         shifts = tuple(-((k - 1 - left) % n) for k, left, n in zip(kernel_sizes, lefts, lengths))
-        return torch.roll(z, shifts=shifts, dims=dims)
+        z = torch.roll(z, shifts=shifts, dims=dims)[strided]
+        return z if out_scale is None else z * out_scale
 
     sizes = tuple(fast_length(n + k - 1) for n, k in zip(lengths, kernel_sizes))
     xf, gf = _rfft(x, sizes, x_scale), _rfft(g, sizes, w_scale)
     z = _irfft(_mix(xf, gf, groups, per_sample), sizes)  # full linear conv (+ zeros)
-    # y[t] = z[t + K - 1 - left]
-    for axis, n, k, left in zip(dims, lengths, kernel_sizes, lefts):
-        start = k - 1 - left
-        z = z.narrow(axis, start, output_length(mode, n, k))
+    # y[t] = z[t + K - 1 - left], for the n + left + right - K + 1 outputs of stride 1
+    for axis, n, k, left, right in zip(dims, lengths, kernel_sizes, lefts, rights):
+        z = z.narrow(axis, k - 1 - left, n + left + right - k + 1)
+    z = z[strided]
     return z.contiguous() if out_scale is None else z * out_scale  # only the kept outputs, contiguous

@@ -30,6 +30,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 MODES: tuple[str, ...] = ("valid", "same", "causal", "full", "circular")
+PADDING_MODES: tuple[str, ...] = ("zeros", "reflect", "replicate", "circular")
 
 
 def check_mode(mode: str) -> str:
@@ -68,13 +69,30 @@ def extend(x: Tensor, mode: str, kernel_sizes: tuple[int, ...]) -> Tensor:
     Shape:
         x: ``(*, L_1, ..., L_d)`` → ``(*, L_1 + left_1 + right_1, ..., L_d + left_d + right_d)``
     """
-    amounts = [pad_amounts(mode, k) for k in kernel_sizes]
-    if mode != "circular":
+    fill = "circular" if mode == "circular" else "zeros"
+    return extend_by(x, tuple(pad_amounts(mode, k) for k in kernel_sizes), fill)
+
+
+def extend_by(x: Tensor, amounts: tuple[tuple[int, int], ...], padding_mode: str) -> Tensor:
+    """Extend the last ``len(amounts)`` axes of ``x`` by ``(left, right)`` samples each.
+
+    ``padding_mode`` is one of :data:`PADDING_MODES` (torch's names): ``zeros``; ``reflect``
+    (mirror without repeating the edge, needs ``left, right < L``); ``replicate`` (repeat the
+    edge sample); ``circular`` (read positions modulo ``L``: any amount, even several periods).
+
+    Shape:
+        x: ``(*, L_1, ..., L_d)`` → ``(*, L_1 + left_1 + right_1, ..., L_d + left_d + right_d)``
+    """
+    if not any(left or right for left, right in amounts):
+        return x
+    if padding_mode != "circular":
         flat: list[int] = []  # F.pad wants the last axis first
         for left, right in reversed(amounts):
             flat += [left, right]
-        return F.pad(x, flat) if any(flat) else x
-    ndim = len(kernel_sizes)
+        if padding_mode == "zeros":
+            return F.pad(x, flat)
+        return F.pad(x, flat, mode=padding_mode)
+    ndim = len(amounts)
     for axis, (left, right) in enumerate(amounts):
         dim = x.ndim - ndim + axis
         length = x.shape[dim]

@@ -35,3 +35,37 @@ def test_auto_reports_the_engine_and_training_lowers_the_threshold():
     assert ran == "direct"
     _, ran = apply(x, w.requires_grad_(), None, ndim=1, mode="causal", groups=2, method="auto", flip=True)
     assert ran == "fft"
+
+
+def _strided_problem(length, k, *, stride=1, dilation=1):
+    x, w = torch.zeros(1, 2, length), torch.zeros(2, 1, k)
+    return check_conv_args(x, w, None, ndim=1, mode="causal", groups=2, stride=stride, dilation=dilation)
+
+
+def test_stride_and_dilation_move_the_crossover_toward_direct():
+    """The direct engine's work falls with the stride and ignores dilation; the FFT's does not."""
+    for table, grad in ((CROSSOVER_FORWARD[1:], False), (CROSSOVER_TRAINING, True)):
+        for length, k in table:
+            assert choose_method(_strided_problem(length, k), needs_grad=grad, dtype=torch.float32) == "fft"
+            assert choose_method(_strided_problem(length, k, stride=2), needs_grad=grad, dtype=torch.float32) == "direct"
+            assert choose_method(_strided_problem(length, 2 * k, stride=2), needs_grad=grad, dtype=torch.float32) == "fft"
+            # a dilated kernel spans far more samples: the transform grows, the direct work does not
+            spread = _strided_problem(length, k, dilation=max(2, length // k))
+            assert choose_method(spread, needs_grad=grad, dtype=torch.float32) == "direct"
+
+
+def test_dilated_span_longer_than_a_circular_input_goes_fft():
+    x, w = torch.zeros(1, 2, 64), torch.zeros(2, 1, 9)
+    problem = check_conv_args(x, w, None, ndim=1, mode="circular", groups=2, dilation=10)  # span 81 > 64
+    assert choose_method(problem, needs_grad=False, dtype=torch.float32) == "fft"
+    problem = check_conv_args(x, w, None, ndim=1, mode="circular", groups=2)
+    assert choose_method(problem, needs_grad=False, dtype=torch.float32) == "direct"
+
+
+def test_2d_stride_raises_the_area_threshold():
+    x = torch.zeros(1, 2, 64, 64)
+    w = torch.zeros(2, 1, 7, 7)  # exactly the training crossover area
+    problem = check_conv_args(x, w, None, ndim=2, groups=2)
+    assert choose_method(problem, needs_grad=True, dtype=torch.float32) == "fft"
+    problem = check_conv_args(x, w, None, ndim=2, groups=2, stride=(2, 1))
+    assert choose_method(problem, needs_grad=True, dtype=torch.float32) == "direct"
