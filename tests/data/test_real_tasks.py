@@ -43,7 +43,7 @@ def rows(x: torch.Tensor) -> list[bytes]:
 def test_listed_by_kind():
     assert "mnist1d" in list_tasks(kind="sequence-classification")
     assert "digits" in list_tasks(kind="image-classification")
-    assert list_tasks(kind="image-denoising") == ["denoise-samples"]
+    assert list_tasks(kind="image-denoising") == ["denoise-samples", "denoise-skimage"]
     assert {"mnist1d", "digits", "denoise-samples"} <= set(list_tasks())
 
 

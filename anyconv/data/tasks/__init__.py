@@ -4,9 +4,10 @@ Importing this package registers every task; see :func:`list_tasks` and :func:`m
 """
 
 # Importing a task module registers its tasks: synthetic (copying, adding, mqar), denoise
-# (denoise-samples), digits, mnist1d, irregular (mnist1d-irregular-30|50|70), mnist5k (mnist5k,
+# (denoise-samples), denoise_skimage (denoise-skimage), digits, mnist1d, irregular
+# (mnist1d-irregular-30|50|70), mnist5k (mnist5k,
 # smnist, pmnist).
-from anyconv.data.tasks import denoise, digits, irregular, mnist1d, mnist5k, synthetic  # noqa: F401
+from anyconv.data.tasks import denoise, denoise_skimage, digits, irregular, mnist1d, mnist5k, synthetic  # noqa: F401
 from anyconv.data.tasks.registry import (
     Sizes,
     TaskInfo,
