@@ -61,10 +61,10 @@ def choose_method(problem: ConvProblem, *, needs_grad: bool, dtype: torch.dtype)
     spans = problem.effective_kernel_sizes
     if problem.geometry.padding_mode == "circular" and max(spans) > min(problem.lengths):
         return "fft"  # both work; FFT avoids gathering several periods of the input
-    stretch = math.prod(
-        (n + span - k) / n for n, span, k in zip(problem.lengths, spans, problem.kernel_sizes)
-    )
-    stride = math.prod(problem.geometry.stride)
+    stretch, stride = 1.0, 1  # plain loops: torch.compile traces them (not math.prod over a generator)
+    for n, span, k, s in zip(problem.lengths, spans, problem.kernel_sizes, problem.geometry.stride):
+        stretch *= (n + span - k) / n
+        stride *= s
     if problem.ndim == 1:
         table = CROSSOVER_TRAINING if needs_grad else CROSSOVER_FORWARD
         n = problem.lengths[0] + spans[0] - problem.kernel_sizes[0]
