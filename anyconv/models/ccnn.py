@@ -63,7 +63,7 @@ class CCNNBlock(nn.Module):
     """``x + dropout(conv1x1(dropout(gelu(conv1x1(depthwise(norm(x)))))))``.
 
     Shape:
-        x: ``(B, C, *S)`` → same; times: ``(B, L)`` (1-D) or None
+        x: ``(B, C, *S)`` → same; times, mask: ``(B, L)`` (1-D, for layers that take them) or None
     """
 
     def __init__(self, config: CCNNConfig, kernel_size: int | None, *,
@@ -82,9 +82,12 @@ class CCNNBlock(nn.Module):
         self.dropout = nn.Dropout(config.dropout)
         self.takes_times = accepts_times(self.depthwise)
 
-    def forward(self, x: Tensor, times: Tensor | None = None) -> Tensor:
+    def forward(self, x: Tensor, times: Tensor | None = None, mask: Tensor | None = None) -> Tensor:
         y = self.norm(x)
-        y = self.depthwise(y, times=times) if self.takes_times else self.depthwise(y)  # (B, C, *S)
+        if self.takes_times and (times is not None or mask is not None):
+            y = self.depthwise(y, times=times, mask=mask)  # (B, C, L)
+        else:
+            y = self.depthwise(y)  # (B, C, *S)
         y = self.out(self.dropout(F.gelu(self.mix(y))))  # (B, C, *S)
         return x + self.dropout(y)
 
@@ -152,7 +155,7 @@ class CCNN(nn.Module):
             x = x * mask[:, None, :].to(x.dtype)  # zero the unobserved inputs
         h = self.encoder(x)  # (B, width, *S)
         for block in self.blocks:
-            h = block(h, times=times)  # (B, width, *S)
+            h = block(h, times=times, mask=mask)  # (B, width, *S)
         h = self.norm(h)
         if c.head == "per_position":
             return self.head(h.transpose(1, 2))  # (B, L, width) -> (B, L, n_outputs)

@@ -13,7 +13,7 @@ With a continuous layer and ``kernel_size=None`` every kernel spans the whole in
 trained at length ``L`` runs at any length (``2L``: the kernels are re-sampled there). With a
 dense ``conv1d`` and ``kernel_size=k``, ``dilation_growth=2`` gives the classic TCN (block ``i``
 dilated by ``2**i``; needs a layer that takes ``dilation``). Irregularly sampled inputs: ``times``
-go to layers whose ``forward`` takes them; for the others the model reads ``times / seq_len`` as
+(and ``mask``) go to layers whose ``forward`` takes them; for the others the model reads ``times / seq_len`` as
 one more input channel. ``mask`` zeroes unobserved inputs and leaves them out of the mean pool.
 BatchNorm statistics include masked positions (the tasks here pad nothing).
 """
@@ -106,7 +106,7 @@ class TCNBlock(nn.Module):
     """Two convolutions with norm, ReLU and dropout, plus a (1×1-projected) shortcut, then ReLU.
 
     Shape:
-        x: ``(B, C_in, L)`` → ``(B, C_out, L)``; times: ``(B, L)`` or None
+        x: ``(B, C_in, L)`` → ``(B, C_out, L)``; times, mask: ``(B, L)`` or None (for layers that take them)
     """
 
     def __init__(self, config: CKCNNConfig, in_channels: int, out_channels: int, dilation: int, *,
@@ -123,12 +123,14 @@ class TCNBlock(nn.Module):
             self.shortcut = nn.Conv1d(in_channels, out_channels, 1, **factory)
         self.takes_times = accepts_times(self.conv1)
 
-    def _conv(self, conv: nn.Module, x: Tensor, times: Tensor | None) -> Tensor:
-        return conv(x, times=times) if self.takes_times else conv(x)
+    def _conv(self, conv: nn.Module, x: Tensor, times: Tensor | None, mask: Tensor | None) -> Tensor:
+        if self.takes_times and (times is not None or mask is not None):
+            return conv(x, times=times, mask=mask)
+        return conv(x)
 
-    def forward(self, x: Tensor, times: Tensor | None = None) -> Tensor:
-        h = self.dropout(torch.relu(self.norm1(self._conv(self.conv1, x, times))))  # (B, C_out, L)
-        h = self.dropout(torch.relu(self.norm2(self._conv(self.conv2, h, times))))  # (B, C_out, L)
+    def forward(self, x: Tensor, times: Tensor | None = None, mask: Tensor | None = None) -> Tensor:
+        h = self.dropout(torch.relu(self.norm1(self._conv(self.conv1, x, times, mask))))  # (B, C_out, L)
+        h = self.dropout(torch.relu(self.norm2(self._conv(self.conv2, h, times, mask))))  # (B, C_out, L)
         return torch.relu(h + self.shortcut(x))
 
 
@@ -203,7 +205,7 @@ class CKCNN(nn.Module):
             x = x * mask[:, None, :].to(x.dtype)  # zero the unobserved inputs
         h = x
         for block in self.blocks:
-            h = block(h, times=times)  # (B, width, L)
+            h = block(h, times=times, mask=mask)  # (B, width, L)
         if c.head == "per_position":
             return self.head(h.transpose(1, 2))  # (B, L, width) -> (B, L, n_outputs)
         return self.head(pool(h, mask, c.pool))  # (B, width) -> (B, n_outputs)
