@@ -150,7 +150,9 @@ def _kernel_views_from_forward(module: nn.Module, x: Tensor, prefix: str) -> lis
         w = record.output
         if w is None:
             continue
-        per_example = w.ndim == x.ndim + 1  # (B or blocks·B, C_out, C_in/g, *K): one weight per example
+        per_example = w.ndim > x.ndim  # (B, C_out, C_in/g, *K) or (blocks, B, ...): one weight per example (and block)
+        if w.ndim > x.ndim + 1:
+            w = w.reshape(-1, *w.shape[w.ndim - x.ndim :])  # leading axes flattened: (blocks·B, C_out, C_in/g, *K)
         label = ".".join(p for p in (prefix, n) if p) or "kernel"
         views.append(KernelView(label, w.detach(), "forward", per_example))
     return views + _torch_conv_views(module, prefix, min_taps=2)

@@ -20,6 +20,7 @@ from torch import Tensor, nn
 from anyconv.explain import figures
 from anyconv.explain.decision_tree import fit_filter_tree
 from anyconv.explain.explainer_net import fit_explainer
+from anyconv.explain.family_views import family_figure
 from anyconv.explain.filter_stats import filter_stats
 from anyconv.explain.gradcam import grad_cam, grad_cam_pp
 from anyconv.explain.kernel_views import find_kernel_layers, layer_kernels
@@ -206,6 +207,10 @@ def _kernels(model: nn.Module, x: Tensor, img: Path, summary: dict[str, Any]) ->
         safe = name.replace(".", "_") or "model"
         figs.append((figures.plot_kernel_views(views, img / f"kernels_{safe}.png", title=f"{name} ({type(module).__name__})"),
                      f"Kernels applied by {name}"))
+        if name in inputs:
+            family = family_figure(module, inputs[name], img / f"family_{safe}.png", title=f"{name} ({type(module).__name__})")
+            if family is not None:
+                figs.append((family, f"What the kernel of {name} is made of"))
         static = [v for v in views if not v.per_example]
         if static:
             s = filter_stats(static[-1].weight)
