@@ -23,13 +23,15 @@ and the kernel is ``h = irfft(S, n)``, laid out for the engine (``flip=True``, t
   circular mode is centred (so ``y[t] = Σ_s h[s] x[(t−s) mod L]``, the reference's boundary);
 - ``"causal"``: ``n = 2·max(L, seq_len)`` (linear correlations, no wrap; one size for every
   ``L <= seq_len``, so the kernel of a prefix does not depend on how long the input is); the
-  ``L`` taps of lags ``0 .. L−1``;
+  ``L`` taps of lags ``0 .. L−1``. Type II's correlation of ``p`` samples is exact with any
+  transform of size ``>= 2p − 1``, so it uses the smallest fast one (the ``1/n`` stays);
 - ``"same"``: the same ``n``; the ``2L`` lags ``−L .. L−1``, two-sided (index ``L`` is lag 0, see
   :mod:`~anyconv.kernels.two_sided`).
 
-``mask`` (``(N, 1, L)``, 1 = may be read) zeroes the input *and* the time-domain features before
-any transform, so the kernel is exactly that of the zero-padded prefix: this is how the causal
-layer (:class:`~anyconv.layers.orchid.Orchid`) makes block-causal kernels. The short convolutions
+In ``"causal"`` mode the short convs are causal, so the features of a prefix are a prefix of
+the features: the causal layer (:class:`~anyconv.layers.orchid.Orchid`) computes them once and
+asks :meth:`OrchidConditioning.kernel_from_features` for the kernel of each prefix (exactly the
+kernel of the zero-padded prefix), its block-causal construction. The short convolutions
 are depthwise ``filter_size``-tap convolutions through the engine (direct, cross-correlation like
 the reference's ``nn.Conv1d``; causal in ``"causal"`` mode, circular in ``"circular"`` mode).
 Spectra are computed in float32 or float64 (autocast off): this module *generates* the kernel;
@@ -42,9 +44,11 @@ import math
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from anyconv.functional.conv import conv1d
+from anyconv.functional.fft import fast_length
 from anyconv.kernels._args import choice, positive_int
 from anyconv.kernels.base import Kernel
 
@@ -113,8 +117,8 @@ class OrchidConditioning(Kernel):
             (``"identity"``, the reference default, ``"tanh"``, ``"sigmoid"``).
 
     Shape:
-        u: ``(N, C, L)``; mask: ``(N, 1, L)`` or None → ``(N, C, 1, K)`` with ``K = L``
-        (causal, circular) or ``2L`` (same), the ``flip=True`` weight of ``mode``.
+        u: ``(N, C, L)`` → ``(N, C, 1, K)`` with ``K = L`` (causal, circular) or ``2L`` (same),
+        the ``flip=True`` weight of ``mode``.
     """
 
     def __init__(
@@ -153,55 +157,88 @@ class OrchidConditioning(Kernel):
         for module in self.children():
             module.reset_parameters()  # type: ignore[operator]  # _ShortConv and LayerNorm define it
 
-    @staticmethod
-    def _features(conv: _ShortConv, norm: nn.LayerNorm, u: Tensor, mask: Tensor | None) -> Tensor:
-        """``LayerNorm_C(conv(u))`` per time step, zeroed outside ``mask``: ``(N, C, L)``."""
-        a = norm(conv(u).transpose(1, 2)).transpose(1, 2)  # (N, C, L) -> (N, L, C) -> (N, C, L)
-        return a if mask is None else a * mask
-
-    def spectrum(self, u: Tensor, mask: Tensor | None = None) -> Tensor:
-        """The kernel spectrum ``S`` on the ``n // 2 + 1`` bins of an ``n``-point real FFT.
+    def features(self, u: Tensor) -> Tensor:
+        """The time-domain features, ``LayerNorm_C(short_conv(u))`` per time step: Type I ``a``,
+        Type II ``k`` and ``q`` stacked. Causal in ``"causal"`` mode, so the features of a prefix
+        are the prefix of the features.
 
         Shape:
-            u: ``(N, C, L)``; mask: ``(N, 1, L)`` → ``(N, C, n // 2 + 1)`` complex
+            u: ``(N, C, L)`` → ``(N, C, L)`` (Type I) or ``(N, 2C, L)`` (Type II: ``[k; q]``)
         """
-        self._check(u, mask)
-        n = fft_size(self.mode, u.shape[-1], self.seq_len)
-        if mask is not None:
-            u = u * mask  # the masked-out positions are never read
-        if self.conditioning == "type1":
-            a = self._features(self.time_conv, self.time_norm, u, mask)  # (N, C, L)
-            power = torch.fft.rfft(a, n=n).abs().square() / n  # (N, C, n//2+1), shift-blind
-            s = self.freq_norm(self.freq_conv(power).transpose(1, 2)).transpose(1, 2)  # (N, 2C, n//2+1)
-            return torch.complex(s[:, 0::2], s[:, 1::2])  # (N, C, n//2+1)
-        k = torch.fft.rfft(self._features(self.key_conv, self.key_norm, u, mask), n=n)  # (N, C, n//2+1)
-        q = torch.fft.rfft(self._features(self.query_conv, self.query_norm, u, mask), n=n)  # (N, C, n//2+1)
+        self._check(u)
+        with torch.autocast(u.device.type, enabled=False):  # CPU FFTs reject bf16: stay in float32/64
+            u = u.to(self._dtype(u))
+            if self.conditioning == "type1":
+                return self.time_norm(self.time_conv(u).transpose(1, 2)).transpose(1, 2)  # (N, C, L)
+            k = self.key_norm(self.key_conv(u).transpose(1, 2))  # (N, L, C)
+            q = self.query_norm(self.query_conv(u).transpose(1, 2))  # (N, L, C)
+            return torch.cat([k, q], dim=-1).transpose(1, 2)  # (N, 2C, L)
+
+    def kernel_from_features(self, a: Tensor, taps: int | None = None, *, grid: int | None = None) -> Tensor:
+        """The kernel of the features ``a`` of an input (or, causal mode, of a prefix of it).
+
+        ``taps`` (causal mode; default: the features' length ``p``) is how many lags to return:
+        those past the prefix's reach are exact zeros for Type II. ``grid`` (default ``taps``) is
+        the length of the whole input, which fixes Type I's transform size and both types'
+        normalisation, so every prefix of one input is treated alike.
+
+        Shape:
+            a: ``(N, F, p)`` → ``(N, C, 1, K)``, ``K = taps`` (causal), ``p`` (circular), ``2p`` (same)
+        """
+        p = a.shape[-1]
+        taps = p if taps is None else taps
+        grid = taps if grid is None else grid
+        if self.mode != "causal" and taps != p:
+            raise ValueError(f"OrchidConditioning: taps != input length needs mode='causal', got mode={self.mode!r}")
+        if not p <= taps <= grid:
+            raise ValueError(f"OrchidConditioning: need features length <= taps <= grid, got {p}, {taps}, {grid}")
+        n = fft_size(self.mode, grid, self.seq_len)
+        with torch.autocast(a.device.type, enabled=False):
+            if self.conditioning == "type1":
+                power = torch.fft.rfft(a, n=n).abs().square() / n  # (N, C, n//2+1), shift-blind
+                s = self.freq_norm(self.freq_conv(power).transpose(1, 2)).transpose(1, 2)  # (N, 2C, n//2+1)
+                h = torch.fft.irfft(torch.complex(s[:, 0::2], s[:, 1::2]), n=n)  # (N, C, n)
+            else:
+                if self.mode == "causal":  # linear correlation of p samples: any size >= 2p - 1 is exact
+                    n_fft = fast_length(2 * p)
+                    h = self._correlation(a, n_fft, scale=1.0 / n)[..., :p]  # (N, C, p): lags 0..p-1
+                    return F.pad(h, (0, taps - p)).unsqueeze(2)  # (N, C, 1, taps): no lag past p-1
+                h = self._correlation(a, n, scale=1.0 / n)  # (N, C, n)
+        return engine_layout(h, self.mode, taps).unsqueeze(2)  # (N, C, 1, K)
+
+    def _correlation(self, a: Tensor, n: int, *, scale: float) -> Tensor:
+        """``irfft(conj(rfft(k)) ⊙ σ(rfft(q)), n) · scale``: ``h[τ] = scale · Σ_t k[t] q[t + τ]``.
+
+        Shape:
+            a: ``(N, 2C, p)`` → ``(N, C, n)``
+        """
+        key, query = a.split(self.channels, dim=1)  # (N, C, p) each
+        k = torch.fft.rfft(key * scale, n=n)  # the scale on the real side: one complex pass less
+        q = torch.fft.rfft(query, n=n)  # (N, C, n//2+1)
         if self.activation != "identity":
             act = torch.tanh if self.activation == "tanh" else torch.sigmoid
             q = torch.complex(act(q.real), act(q.imag))
-        return k.conj() * q / n  # (N, C, n//2+1)
+        return torch.fft.irfft(k.conj() * q, n=n)  # (N, C, n)
 
-    def forward(self, u: Tensor, mask: Tensor | None = None) -> Tensor:
-        length = u.shape[-1]
-        dtype = u.dtype if u.dtype == torch.float64 else torch.float32
+    def forward(self, u: Tensor) -> Tensor:
+        """The kernels of ``u``.
+
+        Shape:
+            u: ``(N, C, L)`` → ``(N, C, 1, K)``
+        """
+        self._check(u)
         if u.shape[0] == 0:  # MKL's FFT rejects an empty batch
-            self._check(u, mask)
-            taps = 2 * length if self.mode == "same" else length
-            return u.new_zeros(0, self.channels, 1, taps, dtype=dtype)  # (0, C, 1, K)
-        # Generated in float32/64 with autocast off: CPU FFTs reject bf16, and the spectra are small.
-        with torch.autocast(u.device.type, enabled=False):
-            s = self.spectrum(u.to(dtype), None if mask is None else mask.to(dtype))
-            h = torch.fft.irfft(s, n=fft_size(self.mode, length, self.seq_len))  # (N, C, n)
-        return engine_layout(h, self.mode, length).unsqueeze(2)  # (N, C, 1, K)
+            taps = 2 * u.shape[-1] if self.mode == "same" else u.shape[-1]
+            return u.new_zeros(0, self.channels, 1, taps, dtype=self._dtype(u))  # (0, C, 1, K)
+        return self.kernel_from_features(self.features(u))
 
-    def _check(self, u: Tensor, mask: Tensor | None) -> None:
+    @staticmethod
+    def _dtype(u: Tensor) -> torch.dtype:
+        return u.dtype if u.dtype == torch.float64 else torch.float32
+
+    def _check(self, u: Tensor) -> None:
         if u.ndim != 3 or u.shape[1] != self.channels or u.shape[-1] < 1:
             raise ValueError(f"OrchidConditioning: expected u of shape (N, {self.channels}, L), got {tuple(u.shape)}")
-        if mask is not None and tuple(mask.shape) != (u.shape[0], 1, u.shape[-1]):
-            raise ValueError(
-                f"OrchidConditioning: expected mask of shape (N, 1, L) = {(u.shape[0], 1, u.shape[-1])}, "
-                f"got {tuple(mask.shape)}"
-            )
 
     def extra_repr(self) -> str:
         parts = [f"{self.channels}, seq_len={self.seq_len}, conditioning={self.conditioning!r}, mode={self.mode!r}"]
@@ -212,22 +249,4 @@ class OrchidConditioning(Kernel):
         return ", ".join(parts)
 
 
-def block_masks(length: int, block: int, *, device: torch.device | None = None, dtype: torch.dtype | None = None) -> tuple[Tensor, Tensor]:
-    """Prefix masks and block selectors of block-causal conditioning.
-
-    The ``L`` positions are cut into ``nb = ⌈L / block⌉`` blocks; block ``c`` is
-    ``[c·block, (c+1)·block)``. ``prefix[c]`` marks the positions before block ``c`` (what its
-    kernel may read); ``select[c]`` marks block ``c`` itself.
-
-    Shape:
-        returns ``prefix``, ``select``: ``(nb, 1, L)`` each
-    """
-    n_blocks = -(-length // block)  # ceil
-    position = torch.arange(length, device=device)  # (L,)
-    start = torch.arange(n_blocks, device=device)[:, None] * block  # (nb, 1)
-    prefix = (position[None, :] < start).to(dtype or torch.get_default_dtype())  # (nb, L)
-    select = ((position[None, :] >= start) & (position[None, :] < start + block)).to(prefix.dtype)  # (nb, L)
-    return prefix[:, None, :], select[:, None, :]  # (nb, 1, L) each
-
-
-__all__ = ["OrchidConditioning", "block_masks", "engine_layout", "fft_size"]
+__all__ = ["OrchidConditioning", "engine_layout", "fft_size"]

@@ -11,7 +11,7 @@ from torch import Tensor, nn
 
 from anyconv.kernels._args import choice, optional_rate, positive_int
 from anyconv.kernels.implicit import HyenaFilter
-from anyconv.kernels.orchid import ACTIVATIONS, CONDITIONINGS, OrchidConditioning, block_masks
+from anyconv.kernels.orchid import ACTIVATIONS, CONDITIONINGS, OrchidConditioning
 from anyconv.layers.base import KernelConv
 from anyconv.layers.dense import Conv1d
 from anyconv.layers.registry import register
@@ -47,17 +47,18 @@ class Orchid(KernelConv):
     not: its FFT of size ``L`` wraps the future around, and its conditioning network reads the
     whole sequence, so the kernel applied at time ``t`` already depends on ``u[t+1:]``.
     Here the positions are cut into blocks of ``b = ⌈seq_len / num_blocks⌉`` (``num_blocks``
-    blocks at ``L = seq_len``; the boundaries do not depend on ``L``), and the kernel for the outputs of block ``c`` (positions ``[c·b, (c+1)·b)``) is computed from the
-    input *before* that block only — the conditioning network sees the prefix ``u[:c·b]`` zero-
-    padded (masked at its input and after its time-domain features), with linear (``2L``-point)
-    transforms. Each block's convolution is then an ordinary causal convolution of the whole
-    past with its kernel ``h_c = h_static + h_dynamic(u[:c·b])``, so ``y[t]`` for ``t`` in block
-    ``c`` reads ``u[≤ t]`` through the convolution and ``u[< c·b] ⊆ u[< t]`` through the kernel.
-    All blocks go through the engine in one call (the batch holds ``num_blocks × B`` examples,
-    one kernel each; each keeps the outputs of its block). Block 0's kernel sees no input (its
-    dynamic part is a learned constant for Type I, zero for Type II). The cost is about
-    ``⌈L / b⌉`` FFT convolutions of length ``L``: ``O(num_blocks · L log L)`` for ``L <= seq_len``
-    (inputs longer than ``seq_len`` get more blocks of the same size).
+    blocks at ``L = seq_len``; the boundaries do not depend on ``L``), and the kernel for the
+    outputs of block ``c`` (positions ``[c·b, (c+1)·b)``) is computed from the input *before*
+    that block only: the conditioning network's time-domain features are causal (causal short
+    convs, a LayerNorm per time step), so those of the prefix ``u[:c·b]`` are a prefix of the
+    features, computed once; the prefix is then transformed zero-padded, with linear (no
+    wrap-around) transforms. Block ``c``'s outputs are those of an ordinary causal convolution of
+    the past ``z[..., :(c+1)·b]`` with ``h_c = h_static + h_dynamic(u[:c·b])``, one engine call
+    per block (FFT for long blocks), so ``y[t]`` for ``t`` in block ``c`` reads ``u[≤ t]`` through
+    the convolution and ``u[< c·b] ⊆ u[< t]`` through the kernel. Block 0's kernel sees no input
+    (its dynamic part is a learned constant for Type I, zero for Type II). The cost is that of
+    about ``(num_blocks + 1) / 2`` convolutions of length ``L`` plus the conditioning transforms:
+    ``O(num_blocks · L log L)`` for ``L <= seq_len`` (longer inputs get more blocks of size ``b``).
 
     Args:
         channels: model width ``C``.
@@ -134,7 +135,7 @@ class Orchid(KernelConv):
             )
         self.D = nn.Parameter(torch.empty(channels, **factory))  # skip of the global conv (reference: its bias)
         self.out_proj = nn.Conv1d(channels, channels, 1, **factory)
-        self._frozen: Tensor | None = None  # set on copies made by bake(x)
+        self._frozen: list[Tensor] | None = None  # set on copies made by bake(x)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -155,41 +156,48 @@ class Orchid(KernelConv):
             k = torch.roll(k, length // 2, dims=-1)  # the engine's centred circular layout: ⌈(L-1)/2⌉ = L // 2
         return k
 
-    def global_weight(self, v: Tensor) -> Tensor:
-        """The per-example kernels of the global convolution, from the conditioning input ``v``.
+    def global_weights(self, v: Tensor) -> list[Tensor]:
+        """The per-example kernels of the global convolution, from the conditioning input ``v``:
+        one per block in causal mode (block ``c``'s has ``min((c+1)·b, L)`` taps and is computed
+        from ``v[..., :c·b]``), else one.
 
         Shape:
-            v: ``(B, C, L)`` → ``(nb, B, C, 1, L)`` causal (one kernel per block), else
-            ``(1, B, C, 1, K)`` (``K = 2L`` for same)
+            v: ``(B, C, L)`` → list of ``(B, C, 1, K_c)`` (``K = L``, or ``2L`` for same)
         """
         batch, _, length = v.shape
         static = self._static_weight(length)  # (C, 1, K)
         if self.mode != "causal":
             if self.kernel is None:
-                return static.expand(1, batch, *static.shape)  # (1, B, C, 1, K)
-            return (static + self.kernel(v))[None]  # (1, B, C, 1, K)
-        prefix, _ = block_masks(length, self.block_size, device=v.device, dtype=static.dtype)  # (nb, 1, L)
-        nb = prefix.shape[0]
+                return [static.expand(batch, *static.shape)]  # (B, C, 1, K)
+            return [static + self.kernel(v)]  # (B, C, 1, K)
+        b = self.block_size
+        ends = [min((c + 1) * b, length) for c in range(-(-length // b))]  # block c is [c·b, ends[c])
         if self.kernel is None:
-            return static.expand(nb, batch, *static.shape)  # (nb, B, C, 1, L)
-        rows = v[None].expand(nb, *v.shape).reshape(nb * batch, *v.shape[1:])  # (nb*B, C, L)
-        mask = prefix[:, None].expand(nb, batch, 1, length).reshape(nb * batch, 1, length)  # (nb*B, 1, L)
-        dynamic = self.kernel(rows, mask)  # (nb*B, C, 1, L)
-        return (static + dynamic).reshape(nb, batch, self.channels, 1, length)  # (nb, B, C, 1, L)
+            return [static[..., :end].expand(batch, -1, -1, -1) for end in ends]  # (B, C, 1, end) each
+        if batch == 0:
+            return [static.new_zeros(0, self.channels, 1, end) for end in ends]  # MKL's FFT rejects B = 0
+        features = self.kernel.features(v)  # (B, F, L): causal, so a prefix's features are a prefix
+        weights = []
+        for c, end in enumerate(ends):
+            prefix = features[..., : max(c * b, 1)] * (1.0 if c else 0.0)  # block 0 reads nothing: one zero sample
+            dynamic = self.kernel.kernel_from_features(prefix, end, grid=length)  # (B, C, 1, end)
+            weights.append(static[..., :end] + dynamic)
+        return weights
 
-    def _global_conv(self, z: Tensor, weight: Tensor) -> Tensor:
-        """``conv(z, h)`` through the engine's per-sample path; causal: each block its own kernel.
+    def _global_conv(self, z: Tensor, weights: list[Tensor]) -> Tensor:
+        """``conv(z, h)`` through the engine's per-sample path; causal: block ``c``'s outputs from
+        the convolution of ``z[..., :end_c]`` with its own kernel (one engine call per block).
 
         Shape:
-            z: ``(B, C, L)``; weight: ``(nb, B, C, 1, K)`` → ``(B, C, L)``
+            z: ``(B, C, L)``; weights: list of ``(B, C, 1, K_c)`` → ``(B, C, L)``
         """
-        nb, batch = weight.shape[:2]
-        rows = z[None].expand(nb, *z.shape).reshape(nb * batch, *z.shape[1:])  # (nb*B, C, L)
-        y = self._conv_forward(rows, weight.reshape(nb * batch, *weight.shape[2:]), None)  # (nb*B, C, L)
         if self.mode != "causal":
-            return y
-        _, select = block_masks(z.shape[-1], self.block_size, device=z.device, dtype=y.dtype)  # (nb, 1, L)
-        return (y.reshape(nb, batch, *y.shape[1:]) * select[:, None]).sum(0)  # (B, C, L): block c from row c
+            return self._conv_forward(z, weights[0], None)  # (B, C, L)
+        b, parts = self.block_size, []
+        for c, weight in enumerate(weights):
+            end = weight.shape[-1]
+            parts.append(self._conv_forward(z[..., :end], weight, None)[..., c * b :])  # (B, C, end - c·b)
+        return torch.cat(parts, dim=-1)  # (B, C, L)
 
     def forward(self, x: Tensor) -> Tensor:
         if x.ndim != 3 or x.shape[1] != self.channels or x.shape[-1] < 1:
@@ -198,17 +206,17 @@ class Orchid(KernelConv):
         u = self.in_proj(x)  # (B, 3C, L)
         x0, x1, v = self.short_filter(u).split(c, dim=1)  # each (B, C, L)
         if self._frozen is None:
-            weight = self.global_weight(u[:, 2 * c :])  # (nb, B, C, 1, K)
+            weights = self.global_weights(u[:, 2 * c :])  # list of (B, C, 1, K_c)
         else:
-            weight = self._frozen
+            weights = self._frozen
             taps = 2 * x.shape[-1] if self.mode == "same" else x.shape[-1]
-            if weight.shape[1] != x.shape[0] or weight.shape[-1] != taps:
+            if weights[0].shape[0] != x.shape[0] or weights[-1].shape[-1] != taps:
                 raise ValueError(
-                    f"Orchid (baked): kernels frozen for batch {weight.shape[1]} and {weight.shape[-1]} taps, "
-                    f"got x of shape {tuple(x.shape)}"
+                    f"Orchid (baked): kernels frozen for batch {weights[0].shape[0]} and {weights[-1].shape[-1]} "
+                    f"taps, got x of shape {tuple(x.shape)}"
                 )
         z = x1 * v  # (B, C, L)
-        z = self._global_conv(z, weight) + z * self.D[:, None]  # (B, C, L)
+        z = self._global_conv(z, weights) + z * self.D[:, None]  # (B, C, L)
         return self.out_proj(x0 * z)
 
     @torch.no_grad()
@@ -223,7 +231,7 @@ class Orchid(KernelConv):
         if x.ndim != 3 or x.shape[1] != self.channels:
             raise ValueError(f"Orchid.bake: expected x of shape (B, {self.channels}, L), got {tuple(x.shape)}")
         baked = copy.deepcopy(self)
-        baked._frozen = self.global_weight(self.in_proj(x)[:, 2 * self.channels :]).detach()
+        baked._frozen = [w.detach() for w in self.global_weights(self.in_proj(x)[:, 2 * self.channels :])]
         return baked
 
     def extra_repr(self) -> str:

@@ -1,0 +1,157 @@
+"""Orchid block vs a causal softmax-attention block of the same width, and MQAR accuracy vs length.
+
+    python -m benchmarks.orchid                       # speed and memory, L = 1k … 32k
+    python -m benchmarks.orchid --mqar                # MQAR accuracy vs length (Orchid, Hyena, LongConv)
+
+**Speed.** One forward + backward of each block on ``(B, C, L)`` float32 (``B=1, C=64``), best of
+N, the two contenders interleaved (shared machine: only the ratio is meaningful). The attention
+block is ``in_proj (C → 3C) → F.scaled_dot_product_attention(q, k, v, is_causal=True) →
+out_proj`` with one head of width ``C`` (torch picks its fused CPU kernel). The Orchid block is
+:class:`anyconv.Orchid` in causal mode (default Type II conditioning, 4 causal blocks).
+
+**Memory** is the bytes of the tensors autograd saves for the backward (each storage counted
+once, via ``torch.autograd.graph.saved_tensors_hooks``): the activation memory a training step
+keeps between forward and backward. It does not count transient workspaces inside an op (e.g.
+attention scores that a fused kernel never stores), nor parameters and gradients.
+
+The script fits ``time ∝ L^a`` and ``memory ∝ L^b`` by least squares on log-log points.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import platform
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from anyconv import Orchid
+from benchmarks._timing import best_of_interleaved
+
+
+class AttentionBlock(nn.Module):
+    """Causal single-head softmax attention with input and output projections.
+
+    Shape:
+        x: ``(B, C, L)`` → ``(B, C, L)``
+    """
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.in_proj = nn.Linear(channels, 3 * channels)
+        self.out_proj = nn.Linear(channels, channels)
+
+    def forward(self, x: Tensor) -> Tensor:
+        q, k, v = self.in_proj(x.transpose(1, 2)).unsqueeze(1).chunk(3, dim=-1)  # (B, 1, L, C) each
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=True)  # (B, 1, L, C)
+        return self.out_proj(y.squeeze(1)).transpose(1, 2)  # (B, L, C) -> (B, C, L)
+
+
+def saved_bytes(block: nn.Module, x: Tensor) -> int:
+    """Bytes of the distinct storages autograd saves during one forward of ``block``."""
+    seen: dict[int, int] = {}
+
+    def pack(t: Tensor) -> Tensor:
+        storage = t.untyped_storage()
+        seen[storage.data_ptr()] = storage.nbytes()
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        block(x.clone().requires_grad_()).sum()
+    return sum(seen.values())
+
+
+def step(block: nn.Module, x: Tensor):
+    xg = x.clone().requires_grad_()
+
+    def run() -> None:
+        block.zero_grad(set_to_none=True)
+        block(xg).sum().backward()
+
+    return run
+
+
+def slope(xs: list[float], ys: list[float]) -> float:
+    """Least-squares slope of ``log y`` against ``log x``."""
+    lx, ly = [math.log(v) for v in xs], [math.log(v) for v in ys]
+    mx, my = sum(lx) / len(lx), sum(ly) / len(ly)
+    return sum((a - mx) * (b - my) for a, b in zip(lx, ly, strict=True)) / sum((a - mx) ** 2 for a in lx)
+
+
+def speed(lengths: list[int], channels: int, repeats: int, attention_max: int) -> None:
+    torch.manual_seed(0)
+    print(f"Orchid (causal, type2, 4 blocks) vs causal SDPA attention; B=1, C={channels}, float32, fwd+bwd, "
+          f"{torch.get_num_threads()} thread(s), best of {repeats}")
+    print(f"{'L':>6} {'orchid ms':>10} {'attn ms':>10} {'attn/orchid':>11} {'orchid MiB':>11} {'attn MiB':>9}")
+    rows = []
+    for length in lengths:
+        x = torch.randn(1, channels, length)
+        orchid = Orchid(channels, length, check_finite=False)
+        attention = AttentionBlock(channels)
+        fns = [step(orchid, x)] + ([step(attention, x)] if length <= attention_max else [])
+        times = best_of_interleaved(fns, repeats=repeats, warmup=1, budget_s=60.0)
+        mem_o = saved_bytes(orchid, x) / 2**20
+        mem_a = saved_bytes(attention, x) / 2**20 if length <= attention_max else float("nan")
+        t_a = times[1] if len(times) > 1 else float("nan")
+        rows.append((length, times[0], t_a, mem_o, mem_a))
+        print(f"{length:>6} {times[0] * 1e3:>10.1f} {t_a * 1e3:>10.1f} {t_a / times[0]:>10.1f}× {mem_o:>11.2f} {mem_a:>9.2f}",
+              flush=True)
+    ls = [r[0] for r in rows]
+    print(f"fitted exponents over L = {ls[0]} … {ls[-1]}: orchid time L^{slope(ls, [r[1] for r in rows]):.2f}, "
+          f"memory L^{slope(ls, [r[3] for r in rows]):.2f}", end="")
+    timed = [r for r in rows if not math.isnan(r[2])]
+    if len(timed) > 1:
+        tl = [r[0] for r in timed]
+        print(f"; attention time L^{slope(tl, [r[2] for r in timed]):.2f}, memory L^{slope(tl, [r[4] for r in timed]):.2f}")
+    else:
+        print()
+
+
+def mqar(lengths: list[int], seeds: list[int], steps: int) -> None:
+    from anyconv.bench.config import RunConfig
+    from anyconv.bench.train import train
+
+    print(f"MQAR accuracy vs length: 4 pairs, vocabulary 32, streamed, {steps} steps, lr 1e-2, d_model 32, "
+          f"2 layers, all layers bidirectional; seeds {seeds}")
+    print(f"{'L':>6} " + " ".join(f"{name:>16}" for name in ("orchid", "hyena1d", "longconv1d")))
+    for length in lengths:
+        cells = []
+        for layer in ("orchid", "hyena1d", "longconv1d"):
+            accs = []
+            for seed in seeds:
+                config = RunConfig(
+                    layer=layer, task="mqar", task_options={"seq_len": length, "n_pairs": 4, "vocab_size": 32},
+                    seed=seed, steps=steps, lr=1e-2, stream=True, n_val=200, n_test=500,
+                    model={"d_model": 32, "n_layers": 2, "bidirectional": True},
+                )
+                accs.append(train(config, progress="off")["test"]["metric"])
+            mean = sum(accs) / len(accs)
+            std = (sum((a - mean) ** 2 for a in accs) / max(len(accs) - 1, 1)) ** 0.5
+            cells.append(f"{mean:.3f} ± {std:.3f}")
+        print(f"{length:>6} " + " ".join(f"{c:>16}" for c in cells), flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lengths", type=int, nargs="+", default=[1024, 2048, 4096, 8192, 16384, 32768])
+    parser.add_argument("--channels", type=int, default=64)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--attention-max", type=int, default=32768, help="longest L at which attention is timed")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--mqar", action="store_true", help="MQAR accuracy vs length instead of speed")
+    parser.add_argument("--mqar-lengths", type=int, nargs="+", default=[64, 128, 256])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--steps", type=int, default=600)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    print(f"{platform.processor() or platform.machine()}, torch {torch.__version__}")
+    if args.mqar:
+        mqar(args.mqar_lengths, args.seeds, args.steps)
+    else:
+        speed(args.lengths, args.channels, args.repeats, args.attention_max)
+
+
+if __name__ == "__main__":
+    main()
