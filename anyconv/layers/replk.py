@@ -64,6 +64,8 @@ class ReparamDepthwise2d(nn.Module):
             raise ValueError(f"{type(self).__name__}: expected x of shape (B, {self.channels}, H, W), got {tuple(x.shape)}")
         if self.weight is not None:
             return same_depthwise(x, self.weight, self.bias, stride=self.stride, padding_mode=self.padding_mode)
+        # Channels-last: torch's CPU depthwise backward is 2-4x faster on it (measured, 1 thread)
+        x = x.contiguous(memory_format=torch.channels_last)
         out = self.branches[0](x, stride=self.stride, padding_mode=self.padding_mode)  # (B, C, H_out, W_out)
         for branch in self.branches[1:]:
             out = out + branch(x, stride=self.stride, padding_mode=self.padding_mode)
