@@ -7,6 +7,7 @@ import textwrap
 import pytest
 
 from anyconv.bench.suite import load_suite, shipped_suites
+from anyconv.data.tasks import get_task_info
 
 GOOD = """
 name = "mine"
@@ -45,9 +46,10 @@ def test_shipped_suites_load_and_check():
 
 def test_quick_suite_has_baselines_in_every_sequence_task():
     suite = load_suite("quick")
-    for task in {c.task for c in suite.runs}:
+    for task in {c.task for c in suite.runs if get_task_info(c.task).kind.startswith("sequence")}:
         layers = {c.layer for c in suite.runs if c.task == task}
         assert {"shortconv1d", "conv1d"} <= layers
+    assert {c.layer for c in suite.runs if c.task == "digits"} == {"conv2d", "replkconv2d"}  # the image task
 
 
 def test_user_suite_expands_sweeps_seeds_and_fitting_baselines(tmp_path):
