@@ -8,7 +8,7 @@ from torch import nn
 
 from anyconv.layers import DilatedReparamConv2d
 from anyconv.layers.dilated_reparam import BRANCH_TABLE
-from tests.layers._reparam_checks import D64, eval_reference, move_statistics, train_reference
+from tests.layers._reparam_checks import D64, eval_reference, hand_built_kernel, move_statistics, train_reference
 
 
 def _layer(kernel_size: int, **kwargs) -> DilatedReparamConv2d:
@@ -70,6 +70,8 @@ def test_reparameterize_and_bake_keep_eval_outputs(padding_mode, stride):
     x = torch.randn(2, 3, 12, 13, dtype=D64)
     with torch.no_grad():
         before = layer(x)
+        for got, want in zip(layer.fused_kernel(), hand_built_kernel(layer)):
+            torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
         baked = layer.bake(12, 13)
         assert type(baked) is nn.Conv2d and baked.kernel_size == (11, 11) and baked.groups == 3
         torch.testing.assert_close(baked(x), before, rtol=1e-12, atol=1e-12)

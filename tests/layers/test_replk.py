@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from anyconv.layers import RepLKConv2d, create
-from tests.layers._reparam_checks import D64, eval_reference, move_statistics, train_reference
+from tests.layers._reparam_checks import D64, eval_reference, hand_built_kernel, move_statistics, train_reference
 
 MODES = ["zeros", "reflect", "replicate", "circular"]
 
@@ -53,6 +53,8 @@ def test_reparameterize_keeps_eval_outputs_and_drops_branches(padding_mode, stri
     x = torch.randn(2, 3, 11, 10, dtype=D64)
     with torch.no_grad():
         before = layer(x)
+        for got, want in zip(layer.fused_kernel(), hand_built_kernel(layer)):
+            torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
     layer.reparameterize()
     assert layer.reparameterized and len(layer.branches) == 0
     assert sorted(layer.state_dict()) == ["bias", "weight"] and layer.weight.shape == (3, 1, 7, 7)
