@@ -3,8 +3,12 @@
 from anyconv import functional
 from anyconv.kernels import DenseKernel, HyenaFilter, Kernel, LongConvKernel, SGConvKernel, Sine, two_sided
 from anyconv.layers import (
+    CondConv1d,
+    CondConv2d,
     Conv1d,
     Conv2d,
+    DynamicConv1d,
+    DynamicConv2d,
     HyenaOperator1d,
     KernelConv,
     LongConv1d,
@@ -22,9 +26,13 @@ from anyconv.optim import get_optim_hints, param_groups, set_optim_hints
 __version__ = "0.1.0"
 
 __all__ = [
+    "CondConv1d",
+    "CondConv2d",
     "Conv1d",
     "Conv2d",
     "DenseKernel",
+    "DynamicConv1d",
+    "DynamicConv2d",
     "HyenaFilter",
     "HyenaOperator1d",
     "Kernel",

@@ -30,6 +30,7 @@ from anyconv.bench.objectives import batch_sums
 from anyconv.bench.progress import RunProgress
 from anyconv.data.tasks import Task, TaskSpec, TaskSplit, make_task
 from anyconv.layers.base import KernelConv
+from anyconv.layers.dynamicconv import anneal_temperature
 from anyconv.layers.registry import get_spec
 from anyconv.models import build_model
 from anyconv.optim import param_groups
@@ -144,6 +145,7 @@ def train(
     model.train()
     try:
         for step in range(start_step, config.steps):
+            anneal_temperature(model, step, anneal_steps=config.steps // 10)  # DynamicConv's τ: 30 → 1 over 10% (paper)
             batch = distributed.shard(task.batch(config.batch_size, sampler), world, config.batch_size).to(device)
             with _autocast(device, config.precision):
                 output = forward(model, batch, spec)

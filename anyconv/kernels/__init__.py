@@ -1,6 +1,7 @@
 """Kernel parameterizations: modules that *return* a weight."""
 
 from anyconv.kernels.base import Kernel
+from anyconv.kernels.conditional import ExpertKernels, SigmoidRouting, SoftmaxAttention
 from anyconv.kernels.dense import DenseKernel
 from anyconv.kernels.implicit import HyenaFilter, Sine
 from anyconv.kernels.long import LongConvKernel
@@ -8,4 +9,7 @@ from anyconv.kernels.multiscale import SGConvKernel
 from anyconv.kernels.orchid import OrchidConditioning
 from anyconv.kernels.two_sided import two_sided
 
-__all__ = ["DenseKernel", "HyenaFilter", "Kernel", "LongConvKernel", "OrchidConditioning", "SGConvKernel", "Sine", "two_sided"]
+__all__ = [
+    "DenseKernel", "ExpertKernels", "HyenaFilter", "Kernel", "LongConvKernel", "OrchidConditioning", "SGConvKernel",
+    "SigmoidRouting", "Sine", "SoftmaxAttention", "two_sided",
+]

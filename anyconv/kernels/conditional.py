@@ -34,6 +34,12 @@ def _positive(name: str, value: object) -> int:
     return value
 
 
+def _temperature(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError(f"temperature must be a float > 0, got {value!r}")
+    return float(value)
+
+
 def pooled(x: Tensor, *, causal: bool) -> Tensor:
     """Global average over the spatial axes, or (``causal``) the running mean over a sequence.
 
@@ -176,7 +182,7 @@ class SoftmaxAttention(nn.Module):
 
     As in the paper's reference code, ``FC₁`` has no bias and ``hidden_channels`` defaults to
     ``in_channels // 4 + 1`` (squeeze ratio 1/4). The temperature ``τ`` (default 30, the
-    paper's start value) is plain state set by :meth:`set_temperature` — the training loop
+    paper's start value; the buffer ``tau``) is state set by :meth:`set_temperature` — the training loop
     anneals it (see :func:`anyconv.layers.dynamicconv.anneal_temperature`); ``forward`` never
     changes it. Large ``τ`` → near-uniform attention; ``τ = 1`` → the plain softmax.
 
@@ -195,27 +201,28 @@ class SoftmaxAttention(nn.Module):
         self.causal = causal
         self.fc1 = nn.Linear(in_channels, hidden, bias=False, device=device, dtype=dtype)
         self.fc2 = nn.Linear(hidden, _positive("num_experts", num_experts), device=device, dtype=dtype)
-        self.temperature = 1.0
-        self.set_temperature(temperature)
+        self.tau: Tensor
+        self.register_buffer("tau", torch.full((), _temperature(temperature), device=device, dtype=dtype))
+
+    @property
+    def temperature(self) -> float:
+        """The current ``τ`` (a host sync when the buffer lives on a GPU)."""
+        return float(self.tau)
 
     def set_temperature(self, temperature: float) -> None:
-        """Set the softmax temperature ``τ > 0`` used by the following forwards."""
-        if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature > 0:
-            raise ValueError(f"temperature must be a float > 0, got {temperature!r}")
-        self.temperature = float(temperature)
+        """Set the softmax temperature ``τ > 0`` used by the following forwards.
+
+        ``τ`` is the 0-d buffer ``tau`` (saved in the state dict, so a checkpoint resumes it). It is
+        replaced, not written in place, so a graph built before the call can still run backward.
+        """
+        self.tau = torch.full_like(self.tau, _temperature(temperature))
 
     def logits(self, x: Tensor) -> Tensor:
         """The attention logits ``z`` before the temperature: ``(B, K)`` (causal: ``(B, K, L)``)."""
         return _to_routing(self.fc2(F.relu(self.fc1(pooled(x, causal=self.causal)))), self.causal)
 
     def forward(self, x: Tensor) -> Tensor:
-        return torch.softmax(self.logits(x) / self.temperature, dim=1)
-
-    def get_extra_state(self) -> dict[str, float]:
-        return {"temperature": self.temperature}  # saved with the state dict (checkpoints resume it)
-
-    def set_extra_state(self, state: dict[str, float]) -> None:
-        self.set_temperature(state["temperature"])
+        return torch.softmax(self.logits(x) / self.tau, dim=1)
 
     def extra_repr(self) -> str:
         return f"temperature={self.temperature:g}" + (", causal=True" if self.causal else "")

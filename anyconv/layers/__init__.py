@@ -2,8 +2,10 @@
 
 from anyconv.layers.base import KernelConv
 from anyconv.layers.ckconv import CKConv1d, CKConv2d
+from anyconv.layers.condconv import CondConv1d, CondConv2d
 from anyconv.layers.dense import Conv1d, Conv2d
 from anyconv.layers.dilated_reparam import DilatedReparamConv2d
+from anyconv.layers.dynamicconv import DynamicConv1d, DynamicConv2d
 from anyconv.layers.flexconv import FlexConv1d, FlexConv2d
 from anyconv.layers.hyena import HyenaOperator1d
 from anyconv.layers.inception import InceptionDWConv2d
@@ -18,9 +20,13 @@ from anyconv.layers.smpconv import SMPConv1d, SMPConv2d
 __all__ = [
     "CKConv1d",
     "CKConv2d",
+    "CondConv1d",
+    "CondConv2d",
     "Conv1d",
     "Conv2d",
     "DilatedReparamConv2d",
+    "DynamicConv1d",
+    "DynamicConv2d",
     "FlexConv1d",
     "FlexConv2d",
     "HyenaOperator1d",
