@@ -20,6 +20,7 @@ from anyconv.layers import (
     list_layers,
     register,
 )
+from anyconv.layers.baking import bake, plain_conv
 from anyconv.models import SequenceModel, SequenceModelConfig
 from anyconv.optim import get_optim_hints, param_groups, set_optim_hints
 
@@ -46,12 +47,14 @@ __all__ = [
     "SequenceModelConfig",
     "ShortConv1d",
     "Sine",
+    "bake",
     "create",
     "functional",
     "get_optim_hints",
     "get_spec",
     "list_layers",
     "param_groups",
+    "plain_conv",
     "register",
     "set_optim_hints",
     "two_sided",

@@ -67,7 +67,9 @@ class _DenseConvNd(KernelConv):
     def bake(self, *sizes: int) -> nn.Module:
         """``torch.nn.Conv*d`` (behind a torch padding module where needed) with the same outputs.
 
-        ``sizes`` (the input's spatial size) are accepted for the baking protocol and unused.
+        ``sizes`` (the input's spatial size, optional) decide, for very long kernels, whether the
+        FFT engine is faster: then a frozen fixed-kernel layer is returned (see
+        :func:`anyconv.layers.baking.plain_conv`).
         """
         from anyconv.layers.baking import plain_conv
 
@@ -75,7 +77,7 @@ class _DenseConvNd(KernelConv):
         return plain_conv(
             self.kernel.weight.detach().clone(), bias, ndim=self.ndim, mode=self.mode, padding=self.padding,
             stride=self.stride, dilation=self.dilation, groups=self.groups, padding_mode=self.padding_mode,
-            flip=self.flip, method=self.method,
+            flip=self.flip, method=self.method, sizes=tuple(sizes) or None,
         )
 
     def extra_repr(self) -> str:

@@ -9,6 +9,7 @@ from torch import Tensor, nn
 
 from anyconv.kernels._args import optional_rate, positive_int, probability
 from anyconv.kernels.implicit import HyenaFilter
+from anyconv.layers.baking import with_fixed_kernel
 from anyconv.layers.base import KernelConv
 from anyconv.layers.dense import Conv1d
 from anyconv.layers.registry import register
@@ -136,6 +137,16 @@ class HyenaOperator1d(KernelConv):
             v = self.dropout(v * gate)
             v = self._conv_forward(v, k[:, o : o + 1], None) + v * skip[:, o, None]  # (B, C, L)
         return self.out_proj(v * gates[0])
+
+    def bake(self, *sizes: int) -> nn.Module:
+        """A copy whose implicit filter is replaced by its kernels at the input length ``sizes[0]``
+        (default ``seq_len``) and whose short filter is a plain ``torch.nn.Conv1d`` (behind its
+        padding): identical outputs, no kernel network. Inputs of another length raise (longer
+        ones are fine when baked at ``seq_len``)."""
+        length = sizes[0] if sizes else self.seq_len
+        baked = with_fixed_kernel(self, length, min(length, self.seq_len))
+        baked.short_filter = self.short_filter.bake(length)
+        return baked
 
     def extra_repr(self) -> str:
         parts = [f"{self.channels}, seq_len={self.seq_len}, order={self.order}"]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from anyconv.kernels.long import LongConvKernel
 from anyconv.layers._long_block import LongKernelBlock
+from anyconv.layers.baking import with_fixed_kernel
 from anyconv.layers.registry import register
 
 
@@ -73,6 +74,13 @@ class LongConv1d(LongKernelBlock):
 
     def _weight(self, length: int) -> Tensor:
         return self.kernel(min(length, self.seq_len))  # (C*heads, 1, K)
+
+    def bake(self, *sizes: int) -> nn.Module:
+        """A copy with the kernel fixed at the input length ``sizes[0]`` (default ``seq_len``):
+        identical outputs in eval mode (no kernel dropout) and no kernel parameters; inputs of
+        another length raise (longer ones are fine when the kernel was baked at ``seq_len``)."""
+        length = sizes[0] if sizes else self.seq_len
+        return with_fixed_kernel(self, length, min(length, self.seq_len))
 
     def extra_repr(self) -> str:
         return f"{self._block_repr()}, kernel_lam={self.kernel.lam}, kernel_dropout={self.kernel.dropout.p}"

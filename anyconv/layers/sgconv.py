@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from anyconv.kernels.multiscale import SGConvKernel
 from anyconv.layers._long_block import LongKernelBlock
+from anyconv.layers.baking import with_fixed_kernel
 from anyconv.layers.registry import register
 
 
@@ -79,6 +80,13 @@ class SGConv1d(LongKernelBlock):
 
     def _weight(self, length: int) -> Tensor:
         return self.kernel(min(length, self.kernel.max_length))  # (C*heads, 1, K)
+
+    def bake(self, *sizes: int) -> nn.Module:
+        """A copy with the multi-scale kernel fixed at the input length ``sizes[0]`` (default
+        ``seq_len``): identical outputs, no kernel parameters; inputs of another length raise
+        (unless both reach the kernel's full length)."""
+        length = sizes[0] if sizes else self.seq_len
+        return with_fixed_kernel(self, length, min(length, self.kernel.max_length))
 
     def extra_repr(self) -> str:
         k = self.kernel

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from anyconv.kernels._args import positive_int
 from anyconv.kernels.dense import DenseKernel
 from anyconv.layers._long_block import LongKernelBlock
+from anyconv.layers.baking import with_fixed_kernel
 from anyconv.layers.registry import register
 
 
@@ -55,6 +56,11 @@ class ShortConv1d(LongKernelBlock):
 
     def _weight(self, length: int) -> Tensor:
         return self.kernel()  # (C*heads, 1, kernel_size)
+
+    def bake(self, *sizes: int) -> nn.Module:
+        """A copy whose short kernel is a fixed buffer (identical outputs at any length;
+        ``sizes`` are accepted for the baking protocol and unused)."""
+        return with_fixed_kernel(self, None, None)
 
     def extra_repr(self) -> str:
         return f"{self._block_repr()}, kernel_size={self.kernel_size}"
