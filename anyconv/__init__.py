@@ -1,12 +1,15 @@
 """anyconv: generalized convolutions for PyTorch (kernel parameterization × convolution engine)."""
 
 from anyconv import functional
+from anyconv.density_search import optimize_density
 from anyconv.kernels import DenseKernel, HyenaFilter, Kernel, LongConvKernel, SGConvKernel, Sine, two_sided
 from anyconv.layers import (
     CondConv1d,
     CondConv2d,
     Conv1d,
     Conv2d,
+    DCLSConv1d,
+    DCLSConv2d,
     DynamicConv1d,
     DynamicConv2d,
     HyenaOperator1d,
@@ -15,6 +18,8 @@ from anyconv.layers import (
     Orchid,
     SGConv1d,
     ShortConv1d,
+    WeightedConv1d,
+    WeightedConv2d,
     create,
     get_spec,
     list_layers,
@@ -31,6 +36,8 @@ __all__ = [
     "CondConv2d",
     "Conv1d",
     "Conv2d",
+    "DCLSConv1d",
+    "DCLSConv2d",
     "DenseKernel",
     "DynamicConv1d",
     "DynamicConv2d",
@@ -47,12 +54,15 @@ __all__ = [
     "SequenceModelConfig",
     "ShortConv1d",
     "Sine",
+    "WeightedConv1d",
+    "WeightedConv2d",
     "bake",
     "create",
     "functional",
     "get_optim_hints",
     "get_spec",
     "list_layers",
+    "optimize_density",
     "param_groups",
     "plain_conv",
     "register",

@@ -12,7 +12,9 @@ from collections.abc import Sequence
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from anyconv import density_commands
     from anyconv.bench import commands as bench_commands
+    from anyconv.explain import commands as explain_commands
     from anyconv.timeseries import commands as timeseries_commands
 
     parser = argparse.ArgumentParser(
@@ -21,6 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     bench_commands.add_parsers(subparsers)
+    explain_commands.add_parsers(subparsers)
+    density_commands.add_parsers(subparsers)
     timeseries_commands.add_parsers(subparsers)
     return parser
 

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy.optimize import direct
 
 if TYPE_CHECKING:
     from anyconv.bench.config import RunConfig
@@ -83,6 +82,8 @@ def direct_search(
     finish its sweep: 5 calls in 1-D when 1 was asked). ``on_evaluation(den, loss)`` is called
     after each evaluation (progress).
     """
+    from scipy.optimize import direct  # here: `import anyconv` stays free of scipy.optimize
+
     box = _check_bounds(bounds)
     if isinstance(max_evals, bool) or not isinstance(max_evals, int) or max_evals < 1:
         raise ValueError(f"max_evals must be an int >= 1, got {max_evals!r}")

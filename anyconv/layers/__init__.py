@@ -3,6 +3,7 @@
 from anyconv.layers.base import KernelConv
 from anyconv.layers.ckconv import CKConv1d, CKConv2d
 from anyconv.layers.condconv import CondConv1d, CondConv2d
+from anyconv.layers.dcls import DCLSConv1d, DCLSConv2d, clamp_positions
 from anyconv.layers.dense import Conv1d, Conv2d
 from anyconv.layers.dilated_reparam import DilatedReparamConv2d
 from anyconv.layers.dynamicconv import DynamicConv1d, DynamicConv2d
@@ -16,6 +17,7 @@ from anyconv.layers.replk import RepLKConv2d
 from anyconv.layers.sgconv import SGConv1d
 from anyconv.layers.shortconv import ShortConv1d
 from anyconv.layers.smpconv import SMPConv1d, SMPConv2d
+from anyconv.layers.weighted import WeightedConv1d, WeightedConv2d
 
 __all__ = [
     "CKConv1d",
@@ -24,6 +26,8 @@ __all__ = [
     "CondConv2d",
     "Conv1d",
     "Conv2d",
+    "DCLSConv1d",
+    "DCLSConv2d",
     "DilatedReparamConv2d",
     "DynamicConv1d",
     "DynamicConv2d",
@@ -40,6 +44,9 @@ __all__ = [
     "SMPConv1d",
     "SMPConv2d",
     "ShortConv1d",
+    "WeightedConv1d",
+    "WeightedConv2d",
+    "clamp_positions",
     "create",
     "get_spec",
     "list_layers",

@@ -23,6 +23,7 @@ from tests.models._helpers import (
     input_ignoring_loss,
     loss_of,
     overfit,
+    sequence_marks,
     tokens_spec,
 )
 
@@ -53,7 +54,7 @@ def _expected_shape(spec, batch: int) -> tuple[int, ...]:
 def _cases():
     for layer in SEQUENCE_LAYERS:
         for name, spec in SEQUENCE_SPECS.items():
-            yield pytest.param(spec, layer, SMALL_SEQUENCE, id=f"{name}-{layer}")
+            yield pytest.param(spec, layer, SMALL_SEQUENCE, id=f"{name}-{layer}", marks=sequence_marks(layer))
     for layer in IMAGE_LAYERS:
         for name, spec in IMAGE_SPECS.items():
             yield pytest.param(spec, layer, SMALL_IMAGE, id=f"image-{name}-{layer}")

@@ -18,9 +18,10 @@ from anyconv.models import (
     build_model,
     fitting_layers,
 )
-from tests.models._helpers import features_spec, tokens_spec
+from tests.models._helpers import features_spec, sequence_marks, tokens_spec
 
-SEQUENCE_LAYERS = fitting_layers("sequence")  # every registered sequence-kind and conv1d-kind layer
+# every registered sequence-kind and conv1d-kind layer
+SEQUENCE_LAYERS = [pytest.param(name, marks=sequence_marks(name)) for name in fitting_layers("sequence")]
 SMALL = {"d_model": 8, "n_layers": 2}
 
 
