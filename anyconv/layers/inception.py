@@ -4,13 +4,12 @@ identity / small square / ``1 × k`` band / ``k × 1`` band groups."""
 from __future__ import annotations
 
 import math
-from typing import cast
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from anyconv.layers._bn_fold import PaddingMode, check_odd, check_padding_mode
+from anyconv.layers._bn_fold import check_odd, check_padding_mode
 from anyconv.layers.registry import register
 
 
@@ -111,15 +110,13 @@ class InceptionDWConv2d(nn.Module):
 
     @torch.no_grad()
     def bake(self, *sizes: int) -> nn.Module:
-        """A plain depthwise ``nn.Conv2d`` with outputs equal to this layer's (``sizes`` are not needed)."""
+        """A plain module with outputs equal to this layer's, via :func:`anyconv.layers.baking.plain_conv`
+        (a depthwise ``nn.Conv2d``, or a fixed-kernel ``anyconv.Conv2d`` where FFT is faster at ``sizes``)."""
+        from anyconv.layers.baking import plain_conv
+
         weight, bias = self.fused_kernel()
-        size = weight.shape[-1]
-        conv = nn.Conv2d(self.channels, self.channels, size, padding=size // 2, groups=self.channels,
-                         padding_mode=cast(PaddingMode, self.padding_mode), device=weight.device, dtype=weight.dtype)
-        conv.weight.copy_(weight)
-        assert conv.bias is not None
-        conv.bias.copy_(bias)
-        return conv
+        return plain_conv(weight.detach().clone(), bias.detach().clone(), ndim=2, padding=weight.shape[-1] // 2,
+                          groups=self.channels, padding_mode=self.padding_mode, sizes=tuple(sizes) if sizes else None)
 
     def extra_repr(self) -> str:
         parts = [f"{self.channels}", f"kernel_size={self.kernel_size}", f"square_kernel_size={self.square_kernel_size}",

@@ -12,7 +12,7 @@ from typing import cast
 import torch
 from torch import Tensor, nn
 
-from anyconv.layers._bn_fold import ConvBN, PaddingMode, check_odd, check_padding_mode, same_depthwise
+from anyconv.layers._bn_fold import ConvBN, check_odd, check_padding_mode, same_depthwise
 from anyconv.layers.registry import register
 
 
@@ -26,8 +26,8 @@ class ReparamDepthwise2d(nn.Module):
 
     :meth:`fused_kernel` gives the eval-mode layer as one ``(C, 1, K, K)`` kernel and bias;
     :meth:`reparameterize` switches this layer to that form in place (branches dropped; the
-    state dict then holds ``weight`` and ``bias``); :meth:`bake` returns an equal plain
-    ``nn.Conv2d`` and leaves this layer unchanged.
+    state dict then holds ``weight`` and ``bias``); :meth:`bake` returns an equal plain module
+    (a depthwise ``nn.Conv2d``) and leaves this layer unchanged.
 
     Shape:
         x: ``(B, C, H, W)`` → ``(B, C, ⌊(H − 1)/stride⌋ + 1, ⌊(W − 1)/stride⌋ + 1)``
@@ -51,7 +51,6 @@ class ReparamDepthwise2d(nn.Module):
         self.branches = nn.ModuleList([ConvBN(channels, kernel_size, 1, device=device, dtype=dtype)])
         for k, r in branches:
             self.branches.append(ConvBN(channels, k, r, device=device, dtype=dtype))
-        self.conv_padding_mode = cast(PaddingMode, self.padding_mode)
         self.weight, self.bias = None, None
 
     @property
@@ -94,15 +93,15 @@ class ReparamDepthwise2d(nn.Module):
 
     @torch.no_grad()
     def bake(self, *sizes: int) -> nn.Module:
-        """A plain ``nn.Conv2d`` equal to this layer in eval mode (``sizes`` are not needed)."""
+        """A plain module equal to this layer in eval mode, via :func:`anyconv.layers.baking.plain_conv`:
+        a depthwise ``nn.Conv2d`` (padding ``K // 2``, this ``padding_mode`` and ``stride``), or a
+        fixed-kernel ``anyconv.Conv2d`` where the FFT engine is the faster one at ``sizes``."""
+        from anyconv.layers.baking import plain_conv
+
         weight, bias = self.fused_kernel()
-        conv = nn.Conv2d(self.channels, self.channels, self.kernel_size, stride=self.stride,
-                         padding=self.kernel_size // 2, groups=self.channels, padding_mode=self.conv_padding_mode,
-                         device=weight.device, dtype=weight.dtype)
-        conv.weight.copy_(weight)
-        assert conv.bias is not None
-        conv.bias.copy_(bias)
-        return conv.train(self.training)
+        return plain_conv(weight.detach().clone(), bias.detach().clone(), ndim=2, padding=self.kernel_size // 2,
+                          stride=self.stride, groups=self.channels, padding_mode=self.padding_mode,
+                          sizes=tuple(sizes) if sizes else None)
 
     def extra_repr(self) -> str:
         parts = [f"{self.channels}", f"kernel_size={self.kernel_size}"]

@@ -121,3 +121,24 @@ def test_channel_preserving_layers_get_a_pointwise_on_the_narrow_side(layer: str
     x = torch.rand(2, 1, 8, 8)
     assert torch.equal(model(x), x)
     assert first.pointwise.weight.abs().sum() > 0
+
+
+@pytest.mark.parametrize("layer", [name for name in CONV2D_LAYERS if is_channel_preserving(name)])
+def test_baked_models_hold_only_plain_convs_and_give_the_live_outputs(layer: str) -> None:
+    """``anyconv.bake`` after BN statistics moved: the classifier and DnCNN keep their outputs (float64)."""
+    from anyconv.layers.baking import bake
+
+    torch.manual_seed(0)
+    for spec, options in ((image_spec(1, 8), {"width": 8}), (denoise_spec(1, 8), {"width": 8, "depth": 3})):
+        model = build_model(spec, layer, kernel_size=5, dtype=torch.float64, **options).train()
+        with torch.no_grad():
+            for _ in range(3):
+                model(2 * torch.randn(8, 1, 8, 8, dtype=torch.float64) + 1)
+        model.eval()
+        x = torch.randn(4, 1, 8, 8, dtype=torch.float64)
+        baked = bake(model, x)
+        assert not any(isinstance(m, get_spec(layer).cls) for m in baked.modules())
+        depthwise = [m for m in baked.modules() if type(m) is nn.Conv2d and m.groups > 1]
+        assert len(depthwise) == (5 if spec.kind == "image-classification" else 3)
+        with torch.no_grad():
+            torch.testing.assert_close(baked(x), model(x), rtol=1e-10, atol=1e-10)
