@@ -181,7 +181,7 @@ class SoftmaxAttention(nn.Module):
     """DynamicConv's attention: ``softmax(FC₂(ReLU(FC₁(GAP(x)))) / τ)`` over the experts.
 
     As in the paper's reference code, ``FC₁`` has no bias and ``hidden_channels`` defaults to
-    ``in_channels // 4 + 1`` (squeeze ratio 1/4). The temperature ``τ`` (default 30, the
+    ``in_channels // 4 + 1`` (squeeze ratio 1/4; ``num_experts`` for a 3-channel input). The temperature ``τ`` (default 30, the
     paper's start value; the buffer ``tau``) is state set by :meth:`set_temperature` — the training loop
     anneals it (see :func:`anyconv.layers.dynamicconv.anneal_temperature`); ``forward`` never
     changes it. Large ``τ`` → near-uniform attention; ``τ = 1`` → the plain softmax.
@@ -197,10 +197,14 @@ class SoftmaxAttention(nn.Module):
     ) -> None:
         super().__init__()
         in_channels = _positive("in_channels", in_channels)
-        hidden = in_channels // 4 + 1 if hidden_channels is None else _positive("hidden_channels", hidden_channels)
+        num_experts = _positive("num_experts", num_experts)
+        if hidden_channels is None:  # the reference code's rule (an RGB input gets K hidden units)
+            hidden = num_experts if in_channels == 3 else in_channels // 4 + 1
+        else:
+            hidden = _positive("hidden_channels", hidden_channels)
         self.causal = causal
         self.fc1 = nn.Linear(in_channels, hidden, bias=False, device=device, dtype=dtype)
-        self.fc2 = nn.Linear(hidden, _positive("num_experts", num_experts), device=device, dtype=dtype)
+        self.fc2 = nn.Linear(hidden, num_experts, device=device, dtype=dtype)
         self.tau: Tensor
         self.register_buffer("tau", torch.full((), _temperature(temperature), device=device, dtype=dtype))
 

@@ -109,7 +109,7 @@ class DynamicConv1d(_DynamicConvNd):
 
     Arguments as :class:`torch.nn.Conv1d` (same order), plus keyword-only ``num_experts``,
     ``temperature`` (initial ``τ``, default 30 as the paper; anneal it with
-    :func:`anneal_temperature`), ``hidden_channels`` of the attention (default ``C_in // 4 + 1``),
+    :func:`anneal_temperature`), ``hidden_channels`` of the attention (default ``C_in // 4 + 1``; ``num_experts`` if ``C_in = 3``),
     ``mode`` (incl. ``"causal"``: attention from the running mean, see
     :mod:`anyconv.layers._conditional`), ``method`` and ``check_finite``. ``forward(x, routing=None)``
     accepts an external ``(B, num_experts)`` attention. With one expert it is exactly
@@ -157,7 +157,8 @@ class DynamicConv2d(_DynamicConvNd):
 
     Arguments as :class:`torch.nn.Conv2d` (same order), plus keyword-only ``num_experts``,
     ``temperature`` (initial ``τ``, default 30; anneal it with :func:`anneal_temperature`),
-    ``hidden_channels`` (default ``C_in // 4 + 1``), ``mode``, ``method`` and ``check_finite``.
+    ``hidden_channels`` (default ``C_in // 4 + 1``; ``num_experts`` if ``C_in = 3``), ``mode``, ``method``
+    and ``check_finite``.
     ``forward(x, routing=None)`` accepts an external ``(B, num_experts)`` attention. With one
     expert it is exactly ``torch.nn.Conv2d`` with that expert's weight.
 

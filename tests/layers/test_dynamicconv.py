@@ -149,6 +149,7 @@ def test_temperature_travels_with_the_state_dict() -> None:
 def test_attention_defaults_follow_the_paper() -> None:
     attention = SoftmaxAttention(64, 4)
     assert attention.fc1.out_features == 64 // 4 + 1 and attention.fc1.bias is None
+    assert SoftmaxAttention(3, 5).fc1.out_features == 5  # an RGB input: K hidden units
     assert attention.temperature == 30.0
     assert DynamicConv2d(8, 8, 3).num_experts == 4
 
