@@ -122,3 +122,38 @@ def test_train_cli_on_digits(tmp_path):
                  "--n-test", "16", "--n-train", "32", "--model-option", "width=8", "--model-option", "kernel_size=5",
                  "--no-progress", "--run-dir", str(tmp_path / "run"), "--out", str(tmp_path / "r.json")])
     assert code == 0 and (tmp_path / "r.json").exists()
+
+
+def test_baked_classifier_exports_to_onnx_and_torchscript():
+    onnxruntime = pytest.importorskip("onnxruntime", reason="the test extra installs onnxruntime")
+    pytest.importorskip("onnx", reason="the test extra installs onnx")
+    import io
+    import warnings
+
+    from anyconv.layers.baking import bake
+    from anyconv.models import build_model
+    from tests.models._helpers import image_spec
+
+    torch.manual_seed(0)
+    model = build_model(image_spec(1, 8), "replkconv2d", width=8, kernel_size=5).eval()
+    x = torch.randn(2, 1, 8, 8)
+    baked = bake(model, x).eval()
+    with torch.no_grad():
+        live = model(x)
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(baked, (x,), buffer, input_names=["x"], output_names=["y"], dynamo=False)
+    session = onnxruntime.InferenceSession(buffer.getvalue(), providers=["CPUExecutionProvider"])
+    (got,) = session.run(None, {"x": x.numpy()})
+    torch.testing.assert_close(torch.from_numpy(got), live, rtol=1e-4, atol=1e-5)
+    with torch.no_grad():
+        traced = torch.jit.trace(baked, (x,))
+        torch.testing.assert_close(traced(x), live, rtol=1e-5, atol=1e-6)
+    layer = _layer(7)  # the baked layer alone is torch's own module: torch.jit.script compiles it
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.jit.script's deprecation notice
+        scripted = torch.jit.script(layer.bake(9, 9))
+    x64 = torch.randn(2, 3, 9, 9, dtype=D64)
+    with torch.no_grad():
+        torch.testing.assert_close(scripted(x64), layer(x64), rtol=1e-12, atol=1e-12)
