@@ -4,10 +4,12 @@
     python -m benchmarks.orchid --mqar                # MQAR accuracy vs length (Orchid, Hyena, LongConv)
 
 **Speed.** One forward + backward of each block on ``(B, C, L)`` float32 (``B=1, C=64``), best of
-N, the two contenders interleaved (shared machine: only the ratio is meaningful). The attention
+N, the contenders interleaved (shared machine: only the ratios are meaningful). The attention
 block is ``in_proj (C → 3C) → F.scaled_dot_product_attention(q, k, v, is_causal=True) →
 out_proj`` with one head of width ``C`` (torch picks its fused CPU kernel). The Orchid block is
-:class:`anyconv.Orchid` in causal mode (default Type II conditioning, 4 causal blocks).
+:class:`anyconv.Orchid` in causal mode (default Type II conditioning, 4 causal blocks). Context
+rows: causal Orchid with 2 blocks, non-causal Orchid (``bidirectional=True``: one convolution, no
+blocks) and ``hyena1d`` (the same block with a static kernel: the floor of a causal Orchid).
 
 **Memory** is the bytes of the tensors autograd saves for the backward (each storage counted
 once, via ``torch.autograd.graph.saved_tensors_hooks``): the activation memory a training step
@@ -27,7 +29,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from anyconv import Orchid
+from anyconv import HyenaOperator1d, Orchid
 from benchmarks._timing import best_of_interleaved
 
 
@@ -80,33 +82,42 @@ def slope(xs: list[float], ys: list[float]) -> float:
     return sum((a - mx) * (b - my) for a, b in zip(lx, ly, strict=True)) / sum((a - mx) ** 2 for a in lx)
 
 
+def contenders(channels: int, length: int, attention_max: int) -> dict[str, nn.Module]:
+    """The blocks timed at one length: causal Orchid (the comparison), then context rows."""
+    blocks: dict[str, nn.Module] = {
+        "orchid": Orchid(channels, length),  # causal, Type II, 4 blocks
+        "orchid nb=2": Orchid(channels, length, num_blocks=2),
+        "orchid same": Orchid(channels, length, bidirectional=True),  # non-causal: one convolution
+        "hyena1d": HyenaOperator1d(channels, length),
+    }
+    if length <= attention_max:
+        blocks["attention"] = AttentionBlock(channels)
+    return blocks
+
+
 def speed(lengths: list[int], channels: int, repeats: int, attention_max: int) -> None:
     torch.manual_seed(0)
-    print(f"Orchid (causal, type2, 4 blocks) vs causal SDPA attention; B=1, C={channels}, float32, fwd+bwd, "
-          f"{torch.get_num_threads()} thread(s), best of {repeats}")
-    print(f"{'L':>6} {'orchid ms':>10} {'attn ms':>10} {'attn/orchid':>11} {'orchid MiB':>11} {'attn MiB':>9}")
-    rows = []
+    print(f"fwd+bwd ms and saved-for-backward MiB; B=1, C={channels}, float32, {torch.get_num_threads()} thread(s), "
+          f"best of {repeats}, interleaved. orchid = causal, Type II, 4 blocks; attention = causal SDPA, 1 head")
+    names = list(contenders(channels, 8, attention_max))
+    print(f"{'L':>6} " + " ".join(f"{n + ' ms':>15}" for n in names) + f" {'attn/orchid':>11} "
+          + " ".join(f"{n + ' MiB':>16}" for n in ("orchid", "attention")))
+    rows: dict[str, list[tuple[int, float, float]]] = {name: [] for name in names}
     for length in lengths:
         x = torch.randn(1, channels, length)
-        orchid = Orchid(channels, length, check_finite=False)
-        attention = AttentionBlock(channels)
-        fns = [step(orchid, x)] + ([step(attention, x)] if length <= attention_max else [])
-        times = best_of_interleaved(fns, repeats=repeats, warmup=1, budget_s=60.0)
-        mem_o = saved_bytes(orchid, x) / 2**20
-        mem_a = saved_bytes(attention, x) / 2**20 if length <= attention_max else float("nan")
-        t_a = times[1] if len(times) > 1 else float("nan")
-        rows.append((length, times[0], t_a, mem_o, mem_a))
-        print(f"{length:>6} {times[0] * 1e3:>10.1f} {t_a * 1e3:>10.1f} {t_a / times[0]:>10.1f}× {mem_o:>11.2f} {mem_a:>9.2f}",
-              flush=True)
-    ls = [r[0] for r in rows]
-    print(f"fitted exponents over L = {ls[0]} … {ls[-1]}: orchid time L^{slope(ls, [r[1] for r in rows]):.2f}, "
-          f"memory L^{slope(ls, [r[3] for r in rows]):.2f}", end="")
-    timed = [r for r in rows if not math.isnan(r[2])]
-    if len(timed) > 1:
-        tl = [r[0] for r in timed]
-        print(f"; attention time L^{slope(tl, [r[2] for r in timed]):.2f}, memory L^{slope(tl, [r[4] for r in timed]):.2f}")
-    else:
-        print()
+        blocks = contenders(channels, length, attention_max)
+        times = dict(zip(blocks, best_of_interleaved([step(b, x) for b in blocks.values()], repeats=repeats, budget_s=90.0),
+                         strict=True))
+        for name, block in blocks.items():
+            rows[name].append((length, times[name], saved_bytes(block, x) / 2**20))
+        t_a, mem_a = times.get("attention", math.nan), rows["attention"][-1][2] if "attention" in blocks else math.nan
+        cells = " ".join(f"{times.get(n, math.nan) * 1e3:>15.1f}" for n in names)
+        print(f"{length:>6} {cells} {t_a / times['orchid']:>10.2f}× {rows['orchid'][-1][2]:>16.2f} {mem_a:>16.2f}", flush=True)
+    for name, points in rows.items():
+        if len(points) > 1:
+            ls = [p[0] for p in points]
+            print(f"{name}: time ~ L^{slope(ls, [p[1] for p in points]):.2f}, saved memory ~ L^{slope(ls, [p[2] for p in points]):.2f}"
+                  f" (L = {ls[0]} … {ls[-1]})")
 
 
 def mqar(lengths: list[int], seeds: list[int], steps: int) -> None:

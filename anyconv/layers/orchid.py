@@ -179,7 +179,7 @@ class Orchid(KernelConv):
         features = self.kernel.features(v)  # (B, F, L): causal, so a prefix's features are a prefix
         weights = []
         for c, end in enumerate(ends):
-            prefix = features[..., : max(c * b, 1)] * (1.0 if c else 0.0)  # block 0 reads nothing: one zero sample
+            prefix = features[..., : c * b] if c else features.new_zeros(batch, features.shape[1], 1)  # block 0: nothing
             dynamic = self.kernel.kernel_from_features(prefix, end, grid=length)  # (B, C, 1, end)
             weights.append(static[..., :end] + dynamic)
         return weights
