@@ -14,11 +14,14 @@ higher layer's features ``g`` ``(B, C_t, *S_t)``, the explainer has
   a prior ``−η log p`` asks the interpretable track to carry as much as it can;
 - a decoder (conv → ReLU → 1×1 conv, resized to ``S_t``) that reconstructs ``g``.
 
-Loss: ``‖ĝ − g‖² / var(g) + λ · filter_loss + η · (−log p)``. The filter loss of a map ``a ≥ 0``
+Loss: ``‖ĝ − g‖² / var(g) + λ · filter_loss + δ · overlap + η · (−log p)``. The filter loss of a map ``a ≥ 0``
 with peak ``μ = argmax a`` is ``1 − Σ a·T_μ / Σ a`` where ``T_μ`` is a Gaussian of width
 ``sigma`` (in map cells) around ``μ`` — the share of the map's energy *outside* its peak region,
 a smooth stand-in for the paper's template mutual information; as in the paper's interpretable
-filters, the decoder reads the interpretable maps masked by their template, ``a ⊙ T_μ``. **Localisation** of a filter is
+filters, the decoder reads the interpretable maps masked by their template, ``a ⊙ T_μ``.
+``overlap`` (our addition) is the mean cosine similarity between different filters' maps on the
+same input: without it every part filter converged to the same part (measured on MNIST-5k: 8
+identical maps), with it they split the strokes between them. **Localisation** of a filter is
 ``Σ a·T_μ / Σ a`` averaged over inputs where it fires. Reported: the reconstruction loss over
 training, the explained share ``p``, the share of ``g``'s variance explained with the ordinary
 track held at its mean (``r2_interpretable``), and per-filter localisation before and after training.
@@ -34,7 +37,7 @@ from torch import Tensor, nn
 
 from anyconv.explain.gradcam import capture, resolve_layer
 
-__all__ = ["Explainer", "ExplainerResult", "fit_explainer", "layer_features", "localisation", "peak_templates"]
+__all__ = ["Explainer", "ExplainerResult", "fit_explainer", "layer_features", "localisation", "overlap", "peak_templates"]
 
 
 def layer_features(model: nn.Module, x: Tensor, layers: list[nn.Module | str], *, batch_size: int = 256) -> list[Tensor]:
@@ -75,6 +78,22 @@ def peak_templates(a: Tensor, sigma: float) -> Tensor:
     peaks = coords[flat]  # (B, F, d)
     d2 = ((coords[None, None] - peaks[:, :, None]) ** 2).sum(-1)  # (B, F, N)
     return torch.exp(-d2 / (2 * sigma**2)).reshape(a.shape)
+
+
+def overlap(a: Tensor) -> Tensor:
+    """Mean cosine similarity between the maps of different filters on the same input (0: disjoint
+    parts, 1: every filter fires in the same place).
+
+    Shape:
+        a: ``(B, F, *S)`` non-negative → scalar
+    """
+    b, f = a.shape[:2]
+    if f < 2:
+        return a.new_zeros(())
+    unit = a.reshape(b, f, -1)
+    unit = unit / unit.norm(dim=-1, keepdim=True).clamp_min(1e-12)  # (B, F, N)
+    cos = unit @ unit.transpose(1, 2)  # (B, F, F)
+    return (cos.sum((1, 2)) - cos.diagonal(dim1=1, dim2=2).sum(-1)).mean() / (f * (f - 1))
 
 
 def localisation(a: Tensor, sigma: float, eps: float = 1e-6) -> tuple[Tensor, Tensor]:
@@ -148,6 +167,8 @@ class ExplainerResult:
     localisation_after: Tensor  # (F,)
     firing_before: Tensor  # (F,) share of inputs on which each filter fires
     firing_after: Tensor  # (F,)
+    overlap_before: float  # mean cosine similarity between different filters' maps (1: all the same part)
+    overlap_after: float
     sigma: float
     source_shape: tuple[int, ...] = field(default=())
 
@@ -156,16 +177,17 @@ def _r2(pred: Tensor, target: Tensor) -> float:
     return float(1 - ((pred - target) ** 2).mean() / target.var(unbiased=False).clamp_min(1e-12))
 
 
-def _filter_localisation(explainer: Explainer, f: Tensor) -> tuple[Tensor, Tensor]:
+def _filter_localisation(explainer: Explainer, f: Tensor) -> tuple[Tensor, Tensor, float]:
     with torch.no_grad():
-        share, fires = localisation(explainer.parts(f)[0], explainer.sigma)  # (B, F)
-        return (share * fires).sum(0) / fires.sum(0).clamp_min(1), fires.float().mean(0)  # (F,), (F,)
+        a = explainer.parts(f)[0]
+        share, fires = localisation(a, explainer.sigma)  # (B, F)
+        return (share * fires).sum(0) / fires.sum(0).clamp_min(1), fires.float().mean(0), float(overlap(a))  # (F,), (F,)
 
 
 def fit_explainer(
     model: nn.Module, x: Tensor, *, source: nn.Module | str, target: nn.Module | str, x_eval: Tensor | None = None,
     n_filters: int = 8, steps: int = 300, batch_size: int = 64, lr: float = 3e-3, filter_weight: float = 1.0,
-    prior_weight: float = 0.05, sigma: float | None = None, seed: int = 0,
+    diversity_weight: float = 1.0, prior_weight: float = 0.05, sigma: float | None = None, seed: int = 0,
 ) -> ExplainerResult:
     """Distil an :class:`Explainer` from ``model``'s ``source`` layer to its ``target`` layer on
     unlabeled inputs ``x``; metrics on ``x_eval`` (default ``x``). ``sigma`` (map cells) defaults
@@ -199,7 +221,7 @@ def fit_explainer(
         g_hat, a, _ = explainer(f[idx])
         recon = ((g_hat - g[idx]) ** 2).mean() / scale
         filter_loss = (1 - localisation(a, sigma)[0]).mean()
-        loss = recon + filter_weight * filter_loss - prior_weight * torch.log(explainer.p)
+        loss = recon + filter_weight * filter_loss + diversity_weight * overlap(a) - prior_weight * torch.log(explainer.p)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -212,5 +234,5 @@ def fit_explainer(
     after = _filter_localisation(explainer, f_ev)
     return ExplainerResult(
         explainer, losses, float(p), _r2(g_hat, g_ev), _r2(g_int, g_ev), before[0], after[0], before[1], after[1],
-        sigma, tuple(f.shape[1:]),
+        before[2], after[2], sigma, tuple(f.shape[1:]),
     )

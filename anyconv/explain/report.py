@@ -182,6 +182,7 @@ def _explainer(model: nn.Module, x: Tensor, x_fit: Tensor, source: str, target: 
         "r2_interpretable": result.r2_interpretable, "loss_first": float(np.mean(result.losses[:10])),
         "loss_last": float(np.mean(result.losses[-10:])),
         "localisation_before": result.localisation_before.tolist(), "localisation_after": result.localisation_after.tolist(),
+        "overlap_before": result.overlap_before, "overlap_after": result.overlap_after,
     }
     e = summary["explainer"]
     return [Section("Explainer network", [
@@ -189,7 +190,8 @@ def _explainer(model: nn.Module, x: Tensor, x_fit: Tensor, source: str, target: 
         f"{e['explained_share_p']:.3f}; the explainer reconstructs R² = {e['r2']:.3f} of {target}'s features "
         f"({e['r2_interpretable']:.3f} with the ordinary track held at its mean). Reconstruction loss "
         f"{e['loss_first']:.3f} → {e['loss_last']:.3f}; mean localisation of the part filters "
-        f"{np.mean(e['localisation_before']):.3f} at initialisation → {np.mean(e['localisation_after']):.3f}."],
+        f"{np.mean(e['localisation_before']):.3f} at initialisation → {np.mean(e['localisation_after']):.3f}; "
+        f"overlap between different part filters {e['overlap_before']:.3f} → {e['overlap_after']:.3f}."],
         [], [(fig, "Part filters: activation maps of each interpretable filter on the first inputs")])]
 
 
