@@ -128,6 +128,11 @@ class ExpertKernels(Kernel):
             )
         if not routing.is_floating_point():
             raise ValueError(f"routing must be a floating-point tensor, got dtype {routing.dtype}")
+        weight = self.weight
+        if routing.device != weight.device:
+            raise ValueError(f"routing is on {routing.device} but the experts are on {weight.device}")
+        if routing.dtype != weight.dtype and not torch.is_autocast_enabled(weight.device.type):
+            raise ValueError(f"routing has dtype {routing.dtype} but the experts have {weight.dtype}; cast it explicitly")
 
     def forward(self, routing: Tensor) -> Tensor:
         """One kernel per example: ``Σ_e routing[b, e] · weight[e]`` as one matrix product."""

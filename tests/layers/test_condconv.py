@@ -209,6 +209,10 @@ def test_clear_errors(ndim: int) -> None:
         layer(x, routing=torch.rand(3, 5, dtype=D64))
     with pytest.raises(ValueError, match=r"routing must have shape \(3, 4\).*got \(2, 4\)"):
         layer(x, routing=torch.rand(2, 4, dtype=D64))
+    with pytest.raises(ValueError, match="routing must be a floating-point tensor"):
+        layer(x, routing=torch.ones(3, 4, dtype=torch.long))
+    with pytest.raises(ValueError, match=r"routing has dtype torch\.float32 but the experts have torch\.float64"):
+        layer(x, routing=torch.rand(3, 4))
     with pytest.raises(ValueError, match="num_experts must be a positive int, got 0"):
         CLASSES[ndim](4, 6, 3, num_experts=0)
     with pytest.raises(ValueError, match="not both"):
