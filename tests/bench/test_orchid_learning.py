@@ -18,11 +18,14 @@ conditioning network (a kernel that ignores the input) cannot pass the threshold
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
 
 from anyconv.bench.config import RunConfig
 from anyconv.bench.train import train
+from anyconv.cli import main
 
 THRESHOLD = 0.45  # Orchid reaches 0.54-0.56 (seeds 0-2); the static ablation <= 0.36, hyena1d <= 0.25
 
@@ -41,6 +44,19 @@ def _mqar(layer: str, steps: int, seed: int = 0, **layer_options: object) -> flo
         return train(config, progress="off")["test"]["metric"]
     finally:
         torch.set_num_threads(threads)
+
+
+@pytest.mark.parametrize("extra", [[], ["--bidirectional", "--model-option", 'layer_options={"conditioning": "type1"}']])
+def test_cli_trains_orchid_on_mqar(tmp_path, capsys, extra):
+    out = tmp_path / "result.json"
+    code = main(["train", "--layer", "orchid", "--task", "mqar", "--seq-len", "24", "--steps", "3", "--d-model", "8",
+                 "--n-layers", "1", "--n-val", "16", "--n-test", "16", "--task-option", "n_pairs=2",
+                 "--task-option", "vocab_size=8", "--stream", "--no-progress", "--out", str(out),
+                 "--run-dir", str(tmp_path / "run"), *extra])
+    assert code == 0
+    result = json.loads(out.read_text())
+    assert result["steps_done"] == 3 and result["status"] == "finished" and 0.0 <= result["test"]["metric"] <= 1.0
+    assert "orchid" in capsys.readouterr().out
 
 
 def test_orchid_recalls_what_a_static_kernel_cannot():
