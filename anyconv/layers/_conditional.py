@@ -21,6 +21,7 @@ import torch
 from torch import Tensor, nn
 
 from anyconv.kernels.conditional import ExpertKernels
+from anyconv.layers.baking import plain_conv
 from anyconv.layers.base import KernelConv
 
 
@@ -139,8 +140,6 @@ class ConditionalConvNd(KernelConv):
         Entry ``b`` applied to ``x[b:b+1]`` gives ``self(x)[b:b+1]``; a different input needs
         different kernels, which is why :func:`anyconv.bake` skips this layer (``data_dependent``).
         """
-        from anyconv.layers.baking import plain_conv
-
         weight, bias = self.mixed_kernels(x, routing)
         args: dict[str, Any] = dict(
             mode=self.mode, padding=self.padding, stride=self.stride, dilation=self.dilation, groups=self.groups,
