@@ -2,7 +2,8 @@
 
 * :class:`KernelMLP` — Linear → [norm] → ReLU / LeakyReLU / GELU, repeated, → Linear (CKConv's MLP).
 * :class:`SIREN` — sine layers ``sin(ω0 (W x + b))`` with the SIREN initialisation (Sitzmann et
-  al. 2020): first layer ``U(−1/fan_in, 1/fan_in)``, later layers ``U(±√(6/fan_in)/ω0)``. The
+  al. 2020): first layer ``U(−1/fan_in, 1/fan_in)``, later sine layers ``U(±√(6/fan_in)/ω0)``;
+  the linear output layer Kaiming-uniform ``U(±√(3/fan_in))`` (the CCNN reference). The
   CKConv reference wraps its layers in ``weight_norm`` *before* initialising, so its uniform
   init only sets the direction ``v`` while ``g`` keeps the norm from construction time and the
   SIREN bounds never hold for the effective weight; here there is no weight norm and the
@@ -109,14 +110,21 @@ class SIREN(_KernelNet):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """SIREN init; biases keep torch's default ``U(±1/√fan_in)`` (``U(−1, 1)`` for 1-D positions)."""
+        """SIREN init of the sine layers (biases: torch's default ``U(±1/√fan_in)``, ``U(−1, 1)`` for
+        1-D positions); the output layer, which no sine follows, gets Kaiming-uniform for a linear
+        layer, ``U(±√(3/fan_in))``, and a zero bias (as the CCNN reference: ``±√(6/fan_in)/ω0``
+        there would make the kernel ω0 times too small)."""
         with torch.no_grad():
-            for index, layer in enumerate([*self.sines, self.output]):
+            for index, layer in enumerate(self.sines):
                 fan_in = layer.weight.shape[1]
                 bound = 1.0 / fan_in if index == 0 else math.sqrt(6.0 / fan_in) / self.omega_0
                 layer.weight.uniform_(-bound, bound)
                 if layer.bias is not None:
                     layer.bias.uniform_(-1.0 / math.sqrt(fan_in), 1.0 / math.sqrt(fan_in))
+            bound = math.sqrt(3.0 / self.output.weight.shape[1])
+            self.output.weight.uniform_(-bound, bound)
+            if self.output.bias is not None:
+                self.output.bias.zero_()
 
     def forward(self, x: Tensor) -> Tensor:
         self._check(x)

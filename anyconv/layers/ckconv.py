@@ -3,10 +3,14 @@
 ``david-knigge/ccnn``).
 
 ``K(p) = net(p)``, ``net`` one of :mod:`anyconv.kernels.continuous` (SIREN by default, as the
-paper), reshaped to ``(C_out, C_in/groups)`` per position. Its output layer is scaled at
-initialisation by ``√(1 / (C_in/groups · K₀))`` (Chang et al. 2020, the CCNN reference's
-``chang_initialize``) with ``K₀`` the number of taps (``kernel_size``, else ``reference_length``;
-no scaling when neither is known), so the output variance does not grow with the kernel length.
+paper), reshaped to ``(C_out, C_in/groups)`` per position, times the fixed gain
+``√(1 / (C_in/groups · K₀))`` (Chang et al. 2020, the CCNN reference's ``chang_initialize``) with
+``K₀`` the number of taps (``kernel_size``; with ``kernel_size=None`` the reference length —
+given or recorded by the first forward — and 1 before that), so the output variance does not
+grow with the kernel length. The reference rescales the output layer's weights once instead; a
+constant gain gives the same function at initialisation while Adam's steps on the output layer
+stay at the scale of its Kaiming-initialised weights (the rescaled weights made 40 Adam steps at
+lr 1e-2 oscillate in the DnCNN overfit test).
 Geometry, the length/resolution rules and irregular sampling: :mod:`anyconv.layers.continuous_base`.
 """
 
@@ -42,10 +46,16 @@ class _NetConv(ContinuousConv):
             init_spatial_value=init_spatial_value, device=device, dtype=dtype,
         )
 
-    def _initial_taps(self) -> int | None:
-        if self.kernel_size is not None:
-            return math.prod(self.kernel_size)
-        return self.reference_length
+    def _mask_fraction(self) -> float:
+        """Share of the taps a mask leaves at initialisation (1 without a mask)."""
+        return 1.0
+
+    def _gain(self) -> float:
+        """Chang et al.'s ``√(1 / (C_in/groups · K₀))`` with ``K₀`` the taps in use at initialisation."""
+        taps = math.prod(self.kernel_size) if self.kernel_size is not None else self.reference()
+        if taps is None:
+            return 1.0
+        return math.sqrt(1.0 / ((self.in_channels // self.groups) * max(1.0, taps * self._mask_fraction())))
 
     def reset_parameters(self) -> None:
         reset = getattr(self.kernel_net, "reset_parameters", None)
@@ -55,15 +65,11 @@ class _NetConv(ContinuousConv):
             for module in self.kernel_net.modules():
                 if module is not self.kernel_net and callable(getattr(module, "reset_parameters", None)):
                     module.reset_parameters()  # type: ignore[operator]
-        taps = self._initial_taps()
-        if taps is not None:
-            with torch.no_grad():
-                self.kernel_net.output.weight.mul_(math.sqrt(1.0 / ((self.in_channels // self.groups) * taps)))
         if self.bias is not None:
             torch.nn.init.zeros_(self.bias)  # as the references
 
     def evaluate(self, positions: Tensor) -> Tensor:
-        values = self.kernel_net(positions)  # (N, C_out · C_in/g)
+        values = self.kernel_net(positions) * self._gain()  # (N, C_out · C_in/g)
         return values.t().reshape(self.out_channels, self.in_channels // self.groups, -1)  # (C_out, C_in/g, N)
 
     def extra_repr(self) -> str:
@@ -124,7 +130,10 @@ class CKConv2d(_NetConv):
     """Continuous kernel convolution, 2-D: a kernel network sampled on a ``Kh × Kw`` grid in ``[−1, 1]²``.
 
     The output keeps the spatial size (``mode="same"`` or ``"circular"``). Other arguments as
-    :class:`CKConv1d`.
+    :class:`CKConv1d`, except ``omega_0=10`` by default: 2-D kernels are small (3 to 33 taps a
+    side) and ω0 = 30 puts several periods between two taps (measured: DnCNN with 3×3 CKConv2d,
+    40 Adam steps at lr 1e-2 on a fixed batch, reaches 0.21 / 0.68 of the noisy input's MSE at
+    ω0 = 10 and stays at ~1.0 at ω0 = 30; dense Conv2d 0.15 / 0.58).
 
     Shape:
         ``(B, C_in, H, W)`` → ``(B, C_out, H, W)``
@@ -133,7 +142,7 @@ class CKConv2d(_NetConv):
     def __init__(
         self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int], *, mode: str = "same",
         groups: int = 1, bias: bool = True, method: str = "auto", kernel_net: str = "siren", hidden: int = 32,
-        num_layers: int = 3, omega_0: float = 30.0, activation: str = "relu", norm: str = "none",
+        num_layers: int = 3, omega_0: float = 10.0, activation: str = "relu", norm: str = "none",
         input_scale: float = 25.6, init_spatial_value: float = 1.0, check_finite: bool = True,
         device: torch.device | str | None = None, dtype: torch.dtype | None = None,
     ) -> None:

@@ -20,12 +20,14 @@ See :mod:`anyconv.kernels.positions`.
 * ``kernel_size=None``: the kernel spans the whole input: on an input of ``N`` samples the
   positions ``[−1, 1]`` are spread over the ``N`` samples (``2N − 1`` lags, past and future,
   for ``mode="same"``). An input of ``2N`` samples is read as the same signal sampled twice as
-  densely: the kernel is re-sampled at the new positions and, when ``reference_length`` ``L`` is
-  given, multiplied by ``(L − 1) / (N − 1)``, the ratio of the grid steps — the sampling-rate
+  densely: the kernel is re-sampled at the new positions and multiplied by ``(L − 1) / (N − 1)``,
+  the ratio of the grid steps, where ``L`` is ``reference_length`` or, when that is not given, the
+  length of the first input the layer sees (recorded in the ``recorded_length`` buffer, which the
+  state dict carries — the references' ``train_length``) — the sampling-rate
   normalisation of the CKConv reference (``sr_train / sr_test``; the reference rounds the ratio to
   an integer and shifts its grid by half a step to align it, we use the exact step ratio on the
   exact ``[−1, 1]`` grid). Then ``Σ_j K(t_i − t_j) x_j`` approximates the same integral at every
-  resolution. Without ``reference_length`` the kernel is used as sampled (scale 1).
+  resolution.
 * Irregular times with ``kernel_size=None``: the span is the largest ``t_last − t_first`` in the
   batch (``N − 1`` on a regular grid), so give ``kernel_size`` when outputs must not depend on
   the batch.
@@ -80,6 +82,9 @@ class ContinuousConv(KernelConv):
         if reference_length is not None:
             positive_int("reference_length", reference_length, minimum=2)
         self.reference_length = reference_length
+        # the length at which the kernel is used unscaled (kernel_size=None): given, or recorded by
+        # the first forward (the references' ``train_length``); 0 = not yet known
+        self.register_buffer("recorded_length", torch.tensor(reference_length or 0, dtype=torch.long, device=device))
         self.irregular_method = "auto"  # engine of the irregular path: "auto", "grid" or "pairwise"
         self.bias = nn.Parameter(torch.zeros(out_channels, device=device, dtype=dtype)) if bias else None
 
@@ -151,10 +156,21 @@ class ContinuousConv(KernelConv):
             return nearest, nearest
         return new_lo, new_hi
 
+    def reference(self) -> int | None:
+        """The length at which a ``kernel_size=None`` kernel is used unscaled (None: not known yet)."""
+        value = int(self.recorded_length)
+        return value if value > 0 else None
+
+    def _record(self, length: int) -> None:
+        if self.kernel_size is None and length > 1 and int(self.recorded_length) == 0:
+            with torch.no_grad():
+                self.recorded_length.fill_(length)
+
     def _scale(self, span: float) -> float:
-        if self.kernel_size is not None or self.reference_length is None or span <= 0:
+        reference = self.reference()
+        if self.kernel_size is not None or reference is None or span <= 0:
             return 1.0
-        return (self.reference_length - 1) / span
+        return (reference - 1) / span
 
     def _kernel_fn(self, center: float, step: float, scale: float) -> Callable[[Tensor], Tensor]:
         def kernel_fn(lags: Tensor) -> Tensor:
@@ -200,6 +216,7 @@ class ContinuousConv(KernelConv):
             last = torch.where(valid, times, torch.full_like(times, -math.inf)).amax(dim=-1)  # (B,)
             gaps = torch.where(valid.any(-1), last - first, torch.zeros_like(last))  # (B,)
             span = float(gaps.amax()) if gaps.numel() else 0.0
+            self._record(round(span) + 1)
         else:
             span = float(self.kernel_size[0] - 1)
         center, step, lo, hi = self._frame(span)
@@ -216,6 +233,7 @@ class ContinuousConv(KernelConv):
             raise ValueError(f"{type(self).__name__} takes x of shape (B, C_in, N), got {tuple(x.shape)}")
         if times is not None or mask is not None:
             return self._forward_irregular(x, times, mask)
+        self._record(x.shape[-1])
         weight, mode = self.weight_1d(max(x.shape[-1], 1))
         return self._run_engine(x, weight, mode)
 
@@ -279,7 +297,8 @@ class ContinuousConv(KernelConv):
         """A plain fixed-kernel module with identical outputs on regular inputs of spatial size ``sizes``.
 
         ``sizes`` is needed only by 1-D layers with ``kernel_size=None`` (the kernel depends on the
-        length); otherwise it may be omitted. Returns ``torch.nn.Conv*d`` (with a padding module
+        length; a layer that has not seen an input yet records it as its reference length, as a
+        first forward would); otherwise it may be omitted. Returns ``torch.nn.Conv*d`` (with a padding module
         where needed) or ``anyconv.Conv*d`` via :func:`anyconv.layers.baking.plain_conv`.
         """
         from anyconv.layers.baking import plain_conv
@@ -290,6 +309,7 @@ class ContinuousConv(KernelConv):
             if sizes and (len(sizes) != 1 or isinstance(sizes[0], bool) or not isinstance(sizes[0], int) or sizes[0] < 1):
                 raise ValueError(f"bake(*sizes) of a 1-D layer takes one length >= 1, got {sizes}")
             length = sizes[0] if sizes else 1 + max(self.kernel_size or (1,))
+            self._record(length)  # as a first forward at this length would
             with torch.no_grad():
                 weight, mode = self.weight_1d(length)
         else:
@@ -303,6 +323,6 @@ class ContinuousConv(KernelConv):
         parts = [f"{self.in_channels}, {self.out_channels}, kernel_size={size}", self._conv_repr()]
         if self.bias is None:
             parts.append("bias=False")
-        if self.reference_length is not None:
-            parts.append(f"reference_length={self.reference_length}")
+        if self.kernel_size is None and self.reference() is not None:
+            parts.append(f"reference_length={self.reference()}")
         return ", ".join(parts)

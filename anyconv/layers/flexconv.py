@@ -52,6 +52,14 @@ class _FlexConv(_NetConv):
         reach = [max(abs(lo), abs(hi)) for lo, hi in bounds]  # symmetric about 0 ("max abs root")
         return [(-r, r) for r in reach]
 
+    def _mask_fraction(self) -> float:
+        """Share of the taps the initial mask keeps (the Chang gain counts only those, as the reference)."""
+        if not hasattr(self, "mask"):
+            return 1.0
+        reach = self.mask.init_sigma * math.sqrt(-2.0 * math.log(self.mask.threshold))
+        share = min(1.0, reach / 2.0) if self.mode == "causal" else min(1.0, reach)  # of the span [−1, 1]
+        return share**self.ndim
+
     def evaluate(self, positions: Tensor) -> Tensor:
         return super().evaluate(positions) * self.mask(positions)  # (C_out, C_in/g, N) · (N,)
 

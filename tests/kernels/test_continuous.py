@@ -19,12 +19,15 @@ D64 = torch.float64
 def test_siren_init_bounds(in_dim, omega_0):
     torch.manual_seed(0)
     net = SIREN(in_dim, 5, hidden=64, num_layers=4, omega_0=omega_0)
-    first, *rest = [*net.sines, net.output]
+    first, *rest = net.sines
     bound = 1.0 / in_dim
     assert float(first.weight.detach().abs().max()) <= bound and float(first.weight.detach().abs().max()) > 0.8 * bound
     for lin in rest:
         bound = math.sqrt(6.0 / lin.weight.shape[1]) / omega_0
         assert float(lin.weight.detach().abs().max()) <= bound and float(lin.weight.detach().abs().max()) > 0.8 * bound
+    bound = math.sqrt(3.0 / 64)  # the output layer: no sine follows, Kaiming-uniform (linear)
+    assert float(net.output.weight.detach().abs().max()) <= bound and float(net.output.weight.detach().abs().max()) > 0.8 * bound
+    assert (net.output.bias == 0).all()
 
 
 def test_siren_forward_is_sine_layers_then_linear():

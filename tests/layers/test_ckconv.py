@@ -30,10 +30,12 @@ def test_regular_path_is_the_network_at_the_documented_positions(mode, kernel_si
     x = torch.randn(2, 3, n, dtype=D64)
     k = kernel_size if kernel_size is not None else (n if mode == "causal" else 2 * n - 1)
     left = k - 1 if mode == "causal" else (k - 1) // 2
+    got = layer(x)  # a kernel_size=None layer records n as its reference length
+    gain = (1 / (3 * (kernel_size or n))) ** 0.5  # Chang: 1/sqrt(C_in/g · K0)
     positions = torch.linspace(-1, 1, k, dtype=D64)[:, None]  # tap i at −1 + 2i/(K−1)
-    weight = layer.kernel_net(positions).t().reshape(4, 3, k)
+    weight = layer.kernel_net(positions).t().reshape(4, 3, k) * gain
     want = F.conv1d(F.pad(x, (left, k - 1 - left)), weight, layer.bias)
-    torch.testing.assert_close(layer(x), want, rtol=1e-10, atol=1e-10)
+    torch.testing.assert_close(got, want, rtol=1e-10, atol=1e-10)
 
 
 @pytest.mark.parametrize("cls", LAYERS_1D)
@@ -97,6 +99,9 @@ def test_kernel_size_none_runs_at_twice_the_resolution_with_the_sampling_rate_no
     normalised = CKConv1d(**kwargs, reference_length=n)
     plain = CKConv1d(**kwargs)
     plain.load_state_dict(normalised.state_dict())
+    plain._scale = lambda span: 1.0  # the same layer without the sampling-rate normalisation
+    recorded = CKConv1d(**kwargs)  # no reference_length: the first input's length is recorded
+    recorded.load_state_dict({**normalised.state_dict(), "recorded_length": torch.tensor(0)})
 
     def signal(m):
         t = torch.linspace(0, 1, m, dtype=D64)
@@ -104,6 +109,9 @@ def test_kernel_size_none_runs_at_twice_the_resolution_with_the_sampling_rate_no
 
     coarse, fine = signal(n), signal(2 * n - 1)
     want = normalised(coarse)
+    torch.testing.assert_close(recorded(coarse), want, rtol=0, atol=0)
+    assert recorded.reference() == n
+    torch.testing.assert_close(recorded(fine), normalised(fine), rtol=0, atol=0)
     got = normalised(fine)[..., ::2]
     error = float((got - want).detach().norm() / want.detach().norm())
     assert error < 0.05
@@ -116,18 +124,20 @@ def test_siren_init_bounds_hold_inside_the_layer():
     layer = CKConv1d(2, 3, kernel_size=None, omega_0=25.0, hidden=64)  # no chang scale: nothing known about K
     first, *rest = layer.kernel_net.sines
     assert first.weight.detach().abs().max() <= 1.0 and first.weight.detach().abs().max() > 0.9  # fan_in = 1
-    for lin in [*rest, layer.kernel_net.output]:
+    for lin in rest:
         bound = (6 / lin.weight.shape[1]) ** 0.5 / 25.0
         assert lin.weight.detach().abs().max() <= bound and lin.weight.detach().abs().max() > 0.9 * bound
 
 
-def test_chang_initialisation_scales_the_output_layer():
+def test_chang_gain_scales_the_kernel():
     torch.manual_seed(0)
-    a = CKConv1d(4, 4, kernel_size=None)
-    torch.manual_seed(0)
-    b = CKConv1d(4, 4, kernel_size=100)
-    torch.testing.assert_close(b.kernel_net.output.weight, a.kernel_net.output.weight * (1 / 400) ** 0.5)
-    torch.testing.assert_close(b.kernel_net.sines[0].weight, a.kernel_net.sines[0].weight)
+    p = torch.linspace(-1, 1, 9)[:, None]
+    fixed = CKConv1d(8, 8, kernel_size=100, groups=2)
+    torch.testing.assert_close(fixed.evaluate(p), fixed.kernel_net(p).t().reshape(8, 4, 9) * (1 / 400) ** 0.5)
+    spanning = CKConv1d(8, 8, kernel_size=None, groups=2)
+    torch.testing.assert_close(spanning.evaluate(p), spanning.kernel_net(p).t().reshape(8, 4, 9))  # nothing known yet
+    spanning(torch.randn(1, 8, 50))
+    torch.testing.assert_close(spanning.evaluate(p), spanning.kernel_net(p).t().reshape(8, 4, 9) * (1 / 200) ** 0.5)
 
 
 def test_2d_kernel_is_the_network_on_the_grid():
@@ -135,7 +145,7 @@ def test_2d_kernel_is_the_network_on_the_grid():
     layer = CKConv2d(3, 4, (3, 4), dtype=D64)
     x = torch.randn(2, 3, 7, 8, dtype=D64)
     ys, xs = torch.meshgrid(torch.linspace(-1, 1, 3, dtype=D64), torch.linspace(-1, 1, 4, dtype=D64), indexing="ij")
-    weight = layer.kernel_net(torch.stack([ys.reshape(-1), xs.reshape(-1)], -1)).t().reshape(4, 3, 3, 4)
+    weight = layer.kernel_net(torch.stack([ys.reshape(-1), xs.reshape(-1)], -1)).t().reshape(4, 3, 3, 4) / 36**0.5
     torch.testing.assert_close(layer(x), F.conv2d(x, weight, layer.bias, padding="same"), rtol=1e-10, atol=1e-10)
     layer.method = "fft"
     torch.testing.assert_close(layer(x), F.conv2d(x, weight, layer.bias, padding="same"), rtol=1e-9, atol=1e-9)

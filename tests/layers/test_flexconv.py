@@ -68,7 +68,8 @@ def test_compute_follows_sigma():
 @pytest.mark.parametrize("mode", ["causal", "same"])
 @pytest.mark.parametrize("kernel_size", [None, 25])
 def test_cropped_output_equals_the_full_kernel_with_subthreshold_taps_zeroed(mode, kernel_size):
-    cropped, full = _pair(in_channels=3, out_channels=3, kernel_size=kernel_size, mode=mode, groups=3, init_sigma=0.15)
+    cropped, full = _pair(in_channels=3, out_channels=3, kernel_size=kernel_size, mode=mode, groups=3, init_sigma=0.15,
+                          reference_length=40 if kernel_size is None else None)
     x = torch.randn(2, 3, 40, dtype=D64)
     with torch.no_grad():
         w_full, engine_mode = full.weight_1d(40)
