@@ -142,3 +142,11 @@ def test_baked_models_hold_only_plain_convs_and_give_the_live_outputs(layer: str
         assert len(depthwise) == (5 if spec.kind == "image-classification" else 3)
         with torch.no_grad():
             torch.testing.assert_close(baked(x), model(x), rtol=1e-10, atol=1e-10)
+
+
+def test_layer_options_reach_a_channel_preserving_layer() -> None:
+    model = build_model(image_spec(1, 8), "replkconv2d", width=8, kernel_size=7, layer_options={"small_kernel": 3})
+    layers = [m for m in model.modules() if isinstance(m, get_spec("replkconv2d").cls)]
+    assert len(layers) == 5 and all(m.small_kernel == 3 and m.kernel_size == 7 for m in layers)
+    with pytest.raises(ValueError, match=r"may not set \['channels'\]"):
+        build_model(image_spec(1, 8), "replkconv2d", width=8, layer_options={"channels": 4})
