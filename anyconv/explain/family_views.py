@@ -6,7 +6,7 @@
 - DCLS: the learned positions of the weights over the dense kernel they are interpolated into;
 - weighted convolutions (density kernels): the density Φ and the weighted kernel ``W ⊙ Φ``;
 - data-dependent layers (CondConv, DynamicConv): each example's mixed kernel and its routing;
-  Orchid: the per-input (per block and example) kernels next to the static filter.
+  Orchid: the per-input kernels of each causal block, for two examples.
 
 :func:`family_figure` picks the view for a layer and returns None for layers without one (the
 generic :func:`~anyconv.explain.kernel_views.layer_kernels` view covers every layer).
@@ -158,6 +158,35 @@ def _conditional(layer: nn.Module, x: Tensor, path: Path, title: str) -> Path:
     return save(fig, path)
 
 
+def _orchid(layer: nn.Module, x: Tensor, path: Path, title: str) -> Path:
+    """Orchid's per-input kernels: ``global_weights`` is wrapped on the instance for one forward
+    pass (restored afterwards) to keep the kernels each block applies to each example."""
+    captured: list[list[Tensor]] = []
+    original = layer.global_weights
+
+    def recording(v: Tensor) -> list[Tensor]:
+        weights = original(v)
+        captured.append([w.detach() for w in weights])
+        return weights
+
+    layer.global_weights = recording  # type: ignore[method-assign]
+    try:
+        with torch.no_grad():
+            layer(x)
+    finally:
+        del layer.global_weights
+    blocks = captured[-1] if captured else []  # list of (B, C, 1, K_c)
+    fig, axes = subplots(1, 2, (9, 3))
+    for ax, example in zip(axes[0], (0, min(1, len(x) - 1)), strict=True):
+        for c, w in enumerate(blocks[:8]):
+            ax.plot(_np(w[example, 0, 0]), lw=0.8, label=f"block {c}")
+        ax.set_title(f"example {example}: channel 0's kernel per block", fontsize=7, loc="left")
+        ax.set_xlabel("tap (lag)", fontsize=7)
+        ax.legend(fontsize=6, ncol=2)
+    fig.suptitle(title, fontsize=10)
+    return save(fig, path)
+
+
 def _per_input(layer: nn.Module, x: Tensor, path: Path, title: str) -> Path | None:
     views = layer_kernels(layer, x)
     dynamic = [v for v in views if v.per_example]
@@ -199,7 +228,9 @@ def family_figure(layer: nn.Module, x: Tensor, path: str | Path, *, title: str =
             return _density(layer, path, title)
         if isinstance(layer, ConditionalConvNd):
             return None if getattr(layer, "causal", False) else _conditional(layer, x, path, title)
-        if getattr(layer, "data_dependent", False) or type(layer).__name__ == "Orchid":
+        if callable(getattr(layer, "global_weights", None)):
+            return _orchid(layer, x, path, title)
+        if getattr(layer, "data_dependent", False):
             return _per_input(layer, x, path, title)
         return None
     finally:

@@ -92,7 +92,11 @@ def layer_kernels(module: nn.Module, x: Tensor | None = None, *, name: str = "")
         except (TypeError, ValueError, ImportError, NotImplementedError):  # needs sizes we lack, or cannot bake
             baked = None
         if baked is not None:
-            views = _torch_conv_views(baked, name) + _kernel_views_without_input(baked, name)
+            if x is not None:  # the baked module takes the same input: capture its fixed kernels
+                views = _kernel_views_from_forward(baked, x, name)
+            else:
+                views = _kernel_views_without_input(baked, name) + _torch_conv_views(baked, name, min_taps=2)
+            views = views or _torch_conv_views(baked, name)  # a pointwise layer bakes into a 1-tap conv
             if views:
                 for v in views:
                     v.source = "bake"
@@ -125,12 +129,14 @@ def _sampled_continuous(module: nn.Module, x: Tensor | None, prefix: str) -> lis
 
 
 def _kernel_modules(module: nn.Module) -> list[tuple[str, nn.Module]]:
-    """Outermost kernel modules inside ``module`` (a kernel may be built from other kernels)."""
+    """Outermost kernel modules inside ``module``: :class:`~anyconv.kernels.base.Kernel` instances
+    and submodules named ``kernel`` (the layer contract; baked layers hold a fixed kernel there)."""
     from anyconv.kernels.base import Kernel
 
     kept: list[tuple[str, nn.Module]] = []
     for n, m in module.named_modules():
-        if isinstance(m, Kernel) and not any(o == "" or n.startswith(o + ".") for o, _ in kept):
+        is_kernel = isinstance(m, Kernel) or n.rsplit(".", 1)[-1] == "kernel"  # baked layers hold a FixedKernel
+        if is_kernel and not any(o == "" or n.startswith(o + ".") for o, _ in kept):
             kept.append((n, m))
     return kept
 
