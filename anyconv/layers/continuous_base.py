@@ -64,6 +64,9 @@ class ContinuousConv(KernelConv):
         2-D: ``(B, C_in, H, W)`` → ``(B, C_out, H, W)``.
     """
 
+    mode: str  # always a boundary mode here ("causal"/"same" 1-D, "same"/"circular" 2-D)
+    recorded_length: Tensor
+
     def __init__(
         self, in_channels: int, out_channels: int, *, ndim: int, kernel_size: int | tuple[int, ...] | None,
         mode: str, groups: int, bias: bool, method: str, reference_length: int | None, check_finite: bool,
