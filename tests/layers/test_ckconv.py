@@ -234,3 +234,15 @@ def test_baked_2d_equals_live():
     torch.testing.assert_close(layer.bake(8, 9)(x), layer(x), rtol=1e-10, atol=1e-10)
     with pytest.raises(ValueError, match="bake needs the input length"):
         CKConv1d(2, 2).bake()
+
+
+def test_whole_model_bake_replaces_every_continuous_layer():
+    baking = pytest.importorskip("anyconv.layers.baking")
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        CKConv1d(4, 4, groups=4), torch.nn.ReLU(), FlexConv1d(4, 4, mode="same", init_sigma=0.3), CKConv1d(4, 4, kernel_size=9)
+    ).double().eval()
+    x = torch.randn(2, 4, 30, dtype=D64)
+    baked = baking.bake(model, x)
+    assert not any(isinstance(m, (CKConv1d, FlexConv1d)) for m in baked.modules())
+    torch.testing.assert_close(baked(x), model(x), rtol=1e-10, atol=1e-10)
