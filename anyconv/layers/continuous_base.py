@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 
 import torch
 from torch import Tensor, nn
@@ -226,10 +226,12 @@ class ContinuousConv(KernelConv):
         lo, hi = self._crop_lags(center, step, lo, hi)
         fn = self._kernel_fn(center, step, self._scale(span))
         self.engine = "irregular"
-        return irregular_conv(
-            x, times, fn, self.bias, out_channels=self.out_channels, mask=mask, causal=self.mode == "causal",
-            window=(lo, hi), groups=self.groups, method=self.irregular_method, conv_method=self.method,
-        )
+        context, x = self._precision(x)
+        with context:
+            return irregular_conv(
+                x, times, fn, self.bias, out_channels=self.out_channels, mask=mask, causal=self.mode == "causal",
+                window=(lo, hi), groups=self.groups, method=self.irregular_method, conv_method=self.method,
+            )
 
     def _forward_1d(self, x: Tensor, times: Tensor | None, mask: Tensor | None) -> Tensor:
         if x.ndim != 3:
@@ -240,14 +242,18 @@ class ContinuousConv(KernelConv):
         weight, mode = self.weight_1d(max(x.shape[-1], 1))
         return self._run_engine(x, weight, mode)
 
+    @staticmethod
+    def _precision(x: Tensor) -> tuple[AbstractContextManager[object], Tensor]:
+        """CPU autocast off (and a half-precision input in float32) around a convolution, see :meth:`_run_engine`."""
+        if x.device.type != "cpu" or not torch.is_autocast_enabled("cpu"):
+            return nullcontext(), x
+        return torch.autocast("cpu", enabled=False), (x.float() if x.dtype in (torch.bfloat16, torch.float16) else x)
+
     def _run_engine(self, x: Tensor, weight: Tensor, mode: str) -> Tensor:
         """Run the engine. Under CPU autocast the convolution runs in float32: torch 2.13's CPU
         bfloat16 ``conv1d`` returns wrong values once ``C_in/g · K`` reaches about 64 (measured:
         relative error ~1 at C_in=4, K=16), which the direct engine would inherit."""
-        cpu_autocast = x.device.type == "cpu" and torch.is_autocast_enabled("cpu")
-        context = torch.autocast("cpu", enabled=False) if cpu_autocast else nullcontext()
-        if cpu_autocast and x.dtype in (torch.bfloat16, torch.float16):
-            x = x.float()
+        context, x = self._precision(x)
         with context:
             y, self.engine = apply(
                 x, weight, self.bias, ndim=self.ndim, mode=mode, groups=self.groups, method=self.method,

@@ -246,3 +246,16 @@ def test_whole_model_bake_replaces_every_continuous_layer():
     baked = baking.bake(model, x)
     assert not any(isinstance(m, (CKConv1d, FlexConv1d)) for m in baked.modules())
     torch.testing.assert_close(baked(x), model(x), rtol=1e-10, atol=1e-10)
+
+
+def test_cpu_bf16_autocast_stays_close_on_both_paths():
+    """torch's CPU bf16 conv1d is wrong once C_in·K reaches ~64: the layers convolve in float32 there."""
+    torch.manual_seed(0)
+    layer = CKConv1d(4, 6, kernel_size=16).eval()
+    x, times = torch.randn(2, 4, 40), torch.arange(40.0).expand(2, 40)
+    with torch.no_grad():
+        want, want_irregular = layer(x), layer(x, times=times)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            got, got_irregular = layer(x), layer(x, times=times)
+    assert float((got.float() - want).norm() / want.norm()) < 0.02
+    assert float((got_irregular.float() - want_irregular).norm() / want_irregular.norm()) < 0.02
