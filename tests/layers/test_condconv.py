@@ -167,6 +167,11 @@ def test_harness_construction() -> None:
     assert seq(torch.randn(2, 5, 9)).shape == (2, 5, 9)  # shorter sequences too
     img = create("condconv2d", in_channels=3, out_channels=8, kernel_size=3, mode="same")
     assert img(torch.randn(2, 3, 10, 7)).shape == (2, 8, 10, 7)
+    # torch's positional order: stride, padding, dilation, groups, bias, padding_mode
+    layer = CondConv2d(4, 6, 3, 2, 1, 2, 2, False, "reflect")
+    assert (layer.stride, layer.padding, layer.dilation, layer.groups) == ((2, 2), (1, 1), (2, 2), 2)
+    assert layer.kernel.bias is None and layer.padding_mode == "reflect"
+    assert layer(torch.randn(1, 4, 9, 9)).shape == nn.Conv2d(4, 6, 3, 2, 1, 2, 2, False, "reflect")(torch.randn(1, 4, 9, 9)).shape
 
 
 def test_bake_gives_plain_convs_with_identical_outputs() -> None:
