@@ -4,6 +4,8 @@ from anyconv import functional
 from anyconv.density_search import optimize_density
 from anyconv.kernels import DenseKernel, HyenaFilter, Kernel, LongConvKernel, SGConvKernel, Sine, two_sided
 from anyconv.layers import (
+    CKConv1d,
+    CKConv2d,
     CondConv1d,
     CondConv2d,
     Conv1d,
@@ -12,6 +14,8 @@ from anyconv.layers import (
     DCLSConv2d,
     DynamicConv1d,
     DynamicConv2d,
+    FlexConv1d,
+    FlexConv2d,
     HyenaOperator1d,
     KernelConv,
     LongConv1d,
@@ -32,6 +36,8 @@ from anyconv.optim import get_optim_hints, param_groups, set_optim_hints
 __version__ = "0.1.0"
 
 __all__ = [
+    "CKConv1d",
+    "CKConv2d",
     "CondConv1d",
     "CondConv2d",
     "Conv1d",
@@ -41,6 +47,8 @@ __all__ = [
     "DenseKernel",
     "DynamicConv1d",
     "DynamicConv2d",
+    "FlexConv1d",
+    "FlexConv2d",
     "HyenaFilter",
     "HyenaOperator1d",
     "Kernel",

@@ -4,6 +4,7 @@ from anyconv.functional.conv import conv1d, conv2d
 from anyconv.functional.direct import direct_conv
 from anyconv.functional.dispatch import choose_method
 from anyconv.functional.fft import fast_length, fft_conv
+from anyconv.functional.irregular import irregular_conv
 from anyconv.functional.padding import MODES, output_length, pad_amounts
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "direct_conv",
     "fast_length",
     "fft_conv",
+    "irregular_conv",
     "output_length",
     "pad_amounts",
 ]
