@@ -91,6 +91,9 @@ class CKConv1d(_NetConv):
         method: engine for regular inputs (``"auto"``, ``"direct"``, ``"fft"``).
         reference_length: with ``kernel_size=None``, the length at which the kernel is used
             unscaled; at length ``N`` it is multiplied by ``(reference_length − 1)/(N − 1)``.
+            None: the length of the first input is recorded (buffer ``recorded_length``, saved
+            in the state dict), so a model trained at ``L`` and run at ``2L`` reads the longer
+            input as the same signal sampled twice as densely.
         kernel_net: ``"siren"`` (default), ``"mlp"``, ``"rff"`` or ``"magnet"``.
         hidden, num_layers: width and number of linear layers of the kernel network.
         omega_0: SIREN's ω0 (the paper: 31.09 for sMNIST, 43.46 for pMNIST).
