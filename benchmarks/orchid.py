@@ -120,20 +120,20 @@ def speed(lengths: list[int], channels: int, repeats: int, attention_max: int) -
                   f" (L = {ls[0]} … {ls[-1]})")
 
 
-def mqar(lengths: list[int], seeds: list[int], steps: int) -> None:
+def mqar(lengths: list[int], seeds: list[int], steps: int, layers: list[str], pairs: int, vocab: int) -> None:
     from anyconv.bench.config import RunConfig
     from anyconv.bench.train import train
 
-    print(f"MQAR accuracy vs length: 4 pairs, vocabulary 32, streamed, {steps} steps, lr 1e-2, d_model 32, "
-          f"2 layers, all layers bidirectional; seeds {seeds}")
-    print(f"{'L':>6} " + " ".join(f"{name:>16}" for name in ("orchid", "hyena1d", "longconv1d")))
+    print(f"MQAR test accuracy vs length: {pairs} pairs, vocabulary {vocab}, streamed, {steps} steps, lr 1e-2, "
+          f"d_model 32, 2 layers, all layers bidirectional; mean ± std over seeds {seeds}")
+    print(f"{'L':>6} " + " ".join(f"{name:>16}" for name in layers))
     for length in lengths:
         cells = []
-        for layer in ("orchid", "hyena1d", "longconv1d"):
+        for layer in layers:
             accs = []
             for seed in seeds:
                 config = RunConfig(
-                    layer=layer, task="mqar", task_options={"seq_len": length, "n_pairs": 4, "vocab_size": 32},
+                    layer=layer, task="mqar", task_options={"seq_len": length, "n_pairs": pairs, "vocab_size": vocab},
                     seed=seed, steps=steps, lr=1e-2, stream=True, n_val=200, n_test=500,
                     model={"d_model": 32, "n_layers": 2, "bidirectional": True},
                 )
@@ -152,14 +152,17 @@ def main() -> None:
     parser.add_argument("--attention-max", type=int, default=32768, help="longest L at which attention is timed")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--mqar", action="store_true", help="MQAR accuracy vs length instead of speed")
-    parser.add_argument("--mqar-lengths", type=int, nargs="+", default=[64, 128, 256])
+    parser.add_argument("--mqar-lengths", type=int, nargs="+", default=[32, 128, 512])
+    parser.add_argument("--layers", nargs="+", default=["orchid", "hyena1d", "longconv1d"])
+    parser.add_argument("--pairs", type=int, default=2)
+    parser.add_argument("--vocab", type=int, default=16)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--steps", type=int, default=600)
+    parser.add_argument("--steps", type=int, default=150)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print(f"{platform.processor() or platform.machine()}, torch {torch.__version__}")
     if args.mqar:
-        mqar(args.mqar_lengths, args.seeds, args.steps)
+        mqar(args.mqar_lengths, args.seeds, args.steps, args.layers, args.pairs, args.vocab)
     else:
         speed(args.lengths, args.channels, args.repeats, args.attention_max)
 

@@ -36,6 +36,13 @@ are depthwise ``filter_size``-tap convolutions through the engine (direct, cross
 the reference's ``nn.Conv1d``; causal in ``"causal"`` mode, circular in ``"circular"`` mode).
 Spectra are computed in float32 or float64 (autocast off): this module *generates* the kernel;
 the layer applies it through the engine.
+
+Differences from the reference: its ``causal`` option still computes Type I's spectrum over the
+whole sequence and applies the kernel with a circular FFT of size ``L`` (both read the future;
+see the layer for our block-causal construction); its short convs are zero-padded even in its
+circular global convolution (ours wrap, so circular mode is exactly shift-equivariant); it
+scales every transform by ``1/n`` (``rfft(x)/n``, un-normalised inverse), ours keep torch's
+``irfft`` normalisation with the ``1/n`` of ``P`` and ``S`` above.
 """
 
 from __future__ import annotations
