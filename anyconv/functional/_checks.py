@@ -25,6 +25,8 @@ class ConvProblem:
     kernel_sizes: tuple[int, ...]
     per_sample: bool  # weight carries a leading batch dimension
     geometry: Geometry  # boundary handling, stride, dilation
+    pads: tuple[tuple[int, int], ...]  # (left, right) extension of each spatial axis
+    output_lengths: tuple[int, ...]  # output spatial sizes (torch's rule)
 
     @property
     def mode(self) -> str | None:
@@ -32,18 +34,9 @@ class ConvProblem:
         return self.geometry.mode
 
     @property
-    def pads(self) -> tuple[tuple[int, int], ...]:
-        """``(left, right)`` extension of each spatial axis."""
-        return self.geometry.pads(self.kernel_sizes)
-
-    @property
     def effective_kernel_sizes(self) -> tuple[int, ...]:
         """Span of the dilated kernel per axis, ``d · (K - 1) + 1``."""
         return self.geometry.effective_kernel_sizes(self.kernel_sizes)
-
-    @property
-    def output_lengths(self) -> tuple[int, ...]:
-        return self.geometry.output_lengths(self.lengths, self.kernel_sizes)
 
 
 def _shape_names(ndim: int) -> tuple[str, str]:
@@ -71,12 +64,14 @@ def check_conv_args(
     stride: int | tuple[int, ...] = 1,
     dilation: int | tuple[int, ...] = 1,
     padding_mode: str = "zeros",
+    geometry: Geometry | None = None,
 ) -> ConvProblem:
     """Validate the arguments of ``conv1d``/``conv2d`` and return their sizes.
 
     Raises ``TypeError`` for non-tensors and dtype/device mismatches (nothing is coerced) and
     ``ValueError`` for shapes, groups, modes, paddings, strides, dilations and methods, each
     saying what was expected (see :func:`anyconv.functional.geometry.make_geometry`).
+    ``geometry``: one already made from these arguments (layers keep theirs), not validated again.
     """
     name = f"conv{ndim}d"
     spatial, kernel = _shape_names(ndim)
@@ -89,9 +84,11 @@ def check_conv_args(
         raise TypeError(f"{name}: weight dtype {weight.dtype} differs from x dtype {x.dtype}; cast one explicitly")
     if weight.device != x.device:
         raise TypeError(f"{name}: weight is on {weight.device} but x is on {x.device}")
-    geometry = make_geometry(
-        ndim=ndim, mode=mode, padding=padding, stride=stride, dilation=dilation, padding_mode=padding_mode, name=name
-    )
+    if geometry is None:
+        geometry = make_geometry(
+            ndim=ndim, mode=mode, padding=padding, stride=stride, dilation=dilation, padding_mode=padding_mode,
+            name=name,
+        )
     if method not in METHODS:
         raise ValueError(f"{name}: method must be one of {METHODS}, got {method!r}")
     if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
@@ -122,7 +119,10 @@ def check_conv_args(
     kernel_sizes = tuple(int(k) for k in weight.shape[-ndim:])
     if min(kernel_sizes) < 1 or min(lengths) < 1:
         raise ValueError(f"{name}: empty spatial axis: x {tuple(x.shape)}, weight {tuple(weight.shape)}")
-    problem = ConvProblem(ndim, batch, in_channels, out_channels, groups, lengths, kernel_sizes, per_sample, geometry)
+    problem = ConvProblem(
+        ndim, batch, in_channels, out_channels, groups, lengths, kernel_sizes, per_sample, geometry,
+        geometry.pads(kernel_sizes), geometry.output_lengths(lengths, kernel_sizes),
+    )
     if min(problem.output_lengths) < 1:
         how = f"mode={geometry.mode!r}" if geometry.mode is not None else f"padding={geometry.padding!r}"
         raise ValueError(

@@ -9,7 +9,7 @@ from anyconv.functional._checks import ConvProblem, check_conv_args
 from anyconv.functional.direct import direct_conv
 from anyconv.functional.dispatch import choose_method
 from anyconv.functional.fft import fft_conv
-from anyconv.functional.geometry import Padding
+from anyconv.functional.geometry import Geometry, Padding
 from anyconv.functional.per_sample import add_bias
 
 
@@ -51,11 +51,17 @@ def apply(
     method: str = "auto",
     flip: bool = False,
     check_finite: bool = True,
+    geometry: Geometry | None = None,
 ) -> tuple[Tensor, str]:
-    """Validate, dispatch and apply; returns the output and the engine that ran."""
+    """Validate, dispatch and apply; returns the output and the engine that ran.
+
+    ``geometry``: the :class:`~anyconv.functional.geometry.Geometry` already made from ``mode``,
+    ``padding``, ``stride``, ``dilation`` and ``padding_mode`` (a layer's, to skip validating
+    them on every call); those arguments are then ignored.
+    """
     problem = check_conv_args(
         x, weight, bias, ndim=ndim, mode=mode, groups=groups, method=method, padding=padding, stride=stride,
-        dilation=dilation, padding_mode=padding_mode,
+        dilation=dilation, padding_mode=padding_mode, geometry=geometry,
     )
     chosen = resolve_method(x, weight, problem, method)
     if problem.batch == 0 or problem.in_channels == 0 or problem.out_channels == 0:

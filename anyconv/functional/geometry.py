@@ -67,6 +67,8 @@ class Geometry:
 
 def _int_tuple(value: object, ndim: int, *, what: str, minimum: int, name: str) -> tuple[int, ...]:
     """An int or a tuple/list of ``ndim`` ints, each ``>= minimum``, as a tuple."""
+    if type(value) is int and value >= minimum:  # the common case, checked cheaply (bool is not int here)
+        return (value,) * ndim
     items: list[object] = [value] * ndim if not isinstance(value, (tuple, list)) else list(value)
     kind = "positive int" if minimum == 1 else "non-negative int"
     ok = len(items) == ndim and all(

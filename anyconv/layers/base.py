@@ -6,7 +6,7 @@ from torch import Tensor, nn
 
 from anyconv.functional._checks import METHODS
 from anyconv.functional.conv import apply
-from anyconv.functional.geometry import Padding, make_geometry
+from anyconv.functional.geometry import Geometry, Padding, make_geometry
 
 
 class KernelConv(nn.Module):
@@ -71,12 +71,27 @@ class KernelConv(nn.Module):
         self.padding_mode = padding_mode
         self.check_finite = check_finite
         self.engine: str | None = None
+        self._geometry = (self._geometry_key(), geometry)
+
+    def _geometry_key(self) -> tuple[object, ...]:
+        return (self.ndim, self.mode, self.padding, self.stride, self.dilation, self.padding_mode)
+
+    def _current_geometry(self) -> Geometry:
+        """The validated geometry of the current attributes (remade if one was reassigned)."""
+        key, geometry = self._geometry
+        if key != self._geometry_key():
+            geometry = make_geometry(
+                ndim=self.ndim, mode=self.mode, padding=self.padding, stride=self.stride, dilation=self.dilation,
+                padding_mode=self.padding_mode, name=type(self).__name__,
+            )
+            self._geometry = (self._geometry_key(), geometry)
+        return geometry
 
     def _conv_forward(self, x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
         y, self.engine = apply(
             x, weight, bias, ndim=self.ndim, mode=self.mode, padding=self.padding, stride=self.stride,
             dilation=self.dilation, groups=self.groups, padding_mode=self.padding_mode, method=self.method,
-            flip=self.flip, check_finite=self.check_finite,
+            flip=self.flip, check_finite=self.check_finite, geometry=self._current_geometry(),
         )
         return y
 
