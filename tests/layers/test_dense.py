@@ -124,3 +124,17 @@ def test_constructor_errors():
         anyconv.Conv1d(2, 2, 3, padding_mode="replicat")
     with pytest.raises(ValueError, match=r"padding='same' is not supported with stride=2"):
         anyconv.Conv1d(2, 2, 3, 2, "same")
+
+
+def test_reassigned_attributes_take_effect():
+    """A layer caches its validated geometry; reassigning an attribute is seen at the next call."""
+    layer = anyconv.Conv1d(2, 2, 3, padding=1)
+    x = torch.randn(1, 2, 10)
+    assert layer(x).shape == (1, 2, 10)
+    layer.stride = (2,)
+    assert layer(x).shape == (1, 2, 5)
+    layer.padding, layer.mode = None, "full"
+    assert layer(x).shape == (1, 2, 6)  # ⌊(10 + 4 - 3) / 2⌋ + 1
+    layer.dilation = (0,)
+    with pytest.raises(ValueError, match=r"Conv1d: dilation must be a positive int .*got \(0,\)"):
+        layer(x)
