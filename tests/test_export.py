@@ -16,6 +16,12 @@ from tests.models._helpers import denoise_spec, image_spec, tokens_spec
 onnxruntime = pytest.importorskip("onnxruntime", reason="the test extra installs onnxruntime")
 pytest.importorskip("onnx", reason="the test extra installs onnx")
 
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:`torch.jit.*is deprecated:DeprecationWarning"),  # torch >= 2.10 says so
+    # shape checks in the engine's validation become constants of the trace: the trace is per input size
+    pytest.mark.filterwarnings("ignore::torch.jit.TracerWarning"),
+]
+
 CASES = [
     (image_spec(channels=1, size=8), "conv2d"),
     (denoise_spec(channels=1, size=8), "conv2d"),
@@ -72,6 +78,15 @@ def test_torchscript_trace_matches(spec, layer):
         torch.jit.save(traced, buffer)
         buffer.seek(0)
         torch.testing.assert_close(torch.jit.load(buffer)(x), live, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("spec,layer", CASES[::3], ids=IDS[::3])
+def test_torch_export_matches(spec, layer):
+    """``torch.export`` (TorchScript's successor) captures a baked model too."""
+    baked, x, live = _baked(spec, layer)
+    exported = torch.export.export(baked, (x,))
+    with torch.no_grad():
+        torch.testing.assert_close(exported.module()(x), live, rtol=1e-5, atol=1e-6)
 
 
 def test_a_baked_dense_conv_scripts():
