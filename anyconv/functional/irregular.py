@@ -9,15 +9,16 @@ integer lags. Outputs at padding positions (``mask`` False) are zero (no bias).
 Two exact paths (``method``):
 
 * ``"pairwise"`` evaluates the kernel at every pairwise lag inside the window (and ``>= 0`` when
-  causal), ``chunk`` output rows at a time, so memory stays ``O(C_out · C_in/g · B · chunk · N)``; under autograd each chunk is
-  checkpointed (recomputed in backward), so training memory stays bounded too. The kernel
-  function must then be deterministic (no dropout).
-* ``"grid"`` — when every valid time is an integer (samples of a regular grid with some steps
-  dropped, the usual "irregular" benchmark): scatter the samples onto their grid (zeros where
-  dropped), evaluate the kernel once at the integer lags, convolve with :func:`conv1d` (direct
-  or FFT by the measured crossover) and read the outputs back at the sample times.
-* ``"auto"`` takes ``"grid"`` when the times are integers and the grid is at most 16× longer
-  than ``N``, else ``"pairwise"``.
+  causal), ``chunk`` output rows at a time, so memory stays ``O(C_out · C_in/g · B · chunk · N)``;
+  under autograd each chunk is checkpointed (recomputed in backward), so training memory stays
+  bounded too. The kernel function must then be deterministic (no dropout).
+* ``"grid"`` — when every valid time is a multiple of ``1/q`` for ``q`` in 1, 2, 4, 8 (samples
+  of a regular grid, or of one ``q`` times finer, with some steps dropped: the usual "irregular"
+  benchmark): scatter the samples onto that grid (zeros where dropped), evaluate the kernel once
+  at the grid's lags, convolve with :func:`conv1d` (direct or FFT by the measured crossover) and
+  read the outputs back at the sample times.
+* ``"auto"`` takes ``"grid"`` when the times lie on such a grid at most 16× longer than ``N``,
+  else ``"pairwise"``.
 """
 
 from __future__ import annotations
@@ -90,6 +91,15 @@ def _kernel_values(kernel_fn: KernelFn, lags: Tensor, c_out: int, c_in_g: int) -
             f"got {tuple(values.shape)}"
         )
     return values
+
+
+def _grid_factor(times: Tensor, mask: Tensor) -> int | None:
+    """The smallest ``q`` in 1, 2, 4, 8 with every valid ``q · t`` an integer (exact in floating point), else None."""
+    for q in (1, 2, 4, 8):
+        scaled = times * q
+        if bool(((scaled == scaled.round()) | ~mask).all()):
+            return q
+    return None
 
 
 def _grid_path(
@@ -168,18 +178,19 @@ def irregular_conv(
     if batch == 0 or n == 0 or c_in == 0:
         y = x.new_zeros(batch, out_channels, n)
     else:
-        integer = bool(((times == times.round()) | ~mask).all())
-        use_grid = method == "grid" or (method == "auto" and integer)
-        if method == "grid" and not integer:
-            raise ValueError("method='grid' needs integer times (samples of a regular grid); use 'pairwise'")
-        if use_grid:
+        q = _grid_factor(times, mask) if method != "pairwise" else None
+        if method == "grid" and q is None:
+            raise ValueError("method='grid' needs integer times (or multiples of 1/2, 1/4, 1/8); use 'pairwise'")
+        use_grid = q is not None
+        if q is not None and method == "auto":
             first = torch.where(mask, times, torch.full_like(times, math.inf)).amin(dim=-1)  # (B,)
             last = torch.where(mask, times, torch.full_like(times, -math.inf)).amax(dim=-1)  # (B,)
             span = float(torch.where(mask.any(dim=-1), last - first, torch.zeros_like(last)).amax())
-            use_grid = method == "grid" or span + 1 <= _GRID_FACTOR * n
+            use_grid = span * q + 1 <= _GRID_FACTOR * n
         x = torch.where(mask.unsqueeze(1), x, x.new_zeros(()))  # (B, C_in, N): padding never meets a kernel
-        if use_grid:
-            y = _grid_path(x, times, mask, kernel_fn, out_channels, groups, lo, hi, conv_method)
+        if use_grid and q is not None:
+            fine_fn = kernel_fn if q == 1 else (lambda lags: kernel_fn(lags / q))  # grid lags → time lags
+            y = _grid_path(x, times * q, mask, fine_fn, out_channels, groups, lo * q, hi * q, conv_method)
         else:
             per_row = max(1, out_channels * (c_in // groups) * batch * n)
             rows = chunk_size if chunk_size is not None else max(1, _CHUNK_ELEMENTS // per_row)
