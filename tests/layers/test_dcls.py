@@ -221,3 +221,18 @@ def test_bake_gives_plain_torch_conv_with_equal_outputs(ndim, kwargs):
     assert any(isinstance(m, (nn.Conv1d, nn.Conv2d)) for m in baked.modules())
     with torch.no_grad():
         torch.testing.assert_close(baked(x), layer(x), rtol=1e-12, atol=1e-12)
+
+
+def test_bake_a_whole_classifier_to_torch_modules():
+    from anyconv.layers.baking import bake
+    from anyconv.models import build_model
+    from tests.models._helpers import image_spec
+
+    torch.manual_seed(9)
+    model = build_model(image_spec(1, 8), "dclsconv2d", width=4, depth=1, kernel_size=5, dtype=D64).eval()
+    x = torch.randn(2, 1, 8, 8, dtype=D64)
+    baked = bake(model, x).eval()
+    assert not any(isinstance(m, (DCLSConv2d, DCLSKernel)) for m in baked.modules())
+    assert all(type(m).__module__.startswith(("torch.", "anyconv.models")) for m in baked.modules())
+    with torch.no_grad():
+        torch.testing.assert_close(baked(x), model(x), rtol=1e-12, atol=1e-12)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -179,3 +181,22 @@ def test_bake_gives_plain_torch_conv_with_equal_outputs(ndim, kwargs):
     assert all(isinstance(m, plain) for m in baked.modules())
     with torch.no_grad():
         torch.testing.assert_close(baked(x), layer(x), rtol=1e-12, atol=1e-12)
+
+
+def test_bake_a_whole_dncnn_to_torch_modules_and_trace_it():
+    from anyconv.layers.baking import bake
+    from anyconv.models import build_model
+    from tests.models._helpers import denoise_spec
+
+    torch.manual_seed(6)
+    model = build_model(denoise_spec(1, 8), "weightedconv2d", width=4, depth=3, kernel_size=5, dtype=D64).eval()
+    x = torch.rand(2, 1, 8, 8, dtype=D64)
+    baked = bake(model, x).eval()
+    assert not any(isinstance(m, WeightedConv2d) for m in baked.modules())
+    assert all(type(m).__module__.startswith(("torch.", "anyconv.models")) for m in baked.modules())
+    with warnings.catch_warnings():  # trace's deprecation notice and the model's shape check
+        warnings.simplefilter("ignore")
+        traced = torch.jit.trace(baked, x)
+    with torch.no_grad():
+        torch.testing.assert_close(baked(x), model(x), rtol=1e-12, atol=1e-12)
+        torch.testing.assert_close(traced(x), model(x), rtol=1e-12, atol=1e-12)
