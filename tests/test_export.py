@@ -99,3 +99,25 @@ def test_a_baked_dense_conv_scripts():
     x = torch.randn(2, 3, 20)
     with torch.no_grad():
         torch.testing.assert_close(scripted(x), layer(x))
+
+
+def test_long_kernels_export_after_baking_with_the_direct_method():
+    """A kernel past the FFT crossover bakes into a frozen anyconv conv (FFT: not exportable);
+    ``bake(..., method="direct")`` makes it torch's conv, which ONNX takes."""
+    import anyconv
+
+    torch.manual_seed(2)
+    model = torch.nn.Sequential(anyconv.Conv1d(2, 2, 255, groups=2, mode="causal", flip=True)).eval()
+    x = torch.randn(1, 2, 1024)
+    assert isinstance(bake(model, x)[0], anyconv.Conv1d)
+    baked = bake(model, x, method="direct")
+    assert all(type(m).__module__.startswith("torch.nn") for m in baked.modules())
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(baked, (x,), buffer, input_names=["x"], output_names=["y"], dynamo=False)
+    session = onnxruntime.InferenceSession(buffer.getvalue(), providers=["CPUExecutionProvider"])
+    with torch.no_grad():
+        np.testing.assert_allclose(session.run(["y"], {"x": x.numpy()})[0], model(x).numpy(), rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match="method must be None, 'auto', 'direct' or 'fft', got 'torch'"):
+        bake(model, x, method="torch")

@@ -224,8 +224,13 @@ def bakeable(module: nn.Module) -> bool:
 
 
 @torch.no_grad()
-def bake(model: nn.Module, example_input: Tensor | tuple[Tensor, ...]) -> nn.Module:
+def bake(model: nn.Module, example_input: Tensor | tuple[Tensor, ...], *, method: str | None = None) -> nn.Module:
     """A copy of ``model`` in which every bakeable layer is replaced by ``layer.bake(*sizes)``.
+
+    ``method``: None keeps each layer's engine choice (very long kernels stay on the FFT engine
+    in a frozen ``anyconv`` conv, see :func:`plain_conv`); ``"direct"`` sets it on every baked
+    layer (and its sublayers) first, so every convolution becomes torch's own — what ONNX export
+    needs (no exporter translates ``torch.fft``), at the direct engine's cost for long kernels.
 
     One forward of ``example_input`` (under ``torch.no_grad()``, every module in eval mode so
     batch-norm statistics do not move; the copy's train/eval flags are restored) records each
@@ -237,6 +242,8 @@ def bake(model: nn.Module, example_input: Tensor | tuple[Tensor, ...]) -> nn.Mod
     Shape:
         ``example_input``: what ``model`` takes (a tensor, or a tuple of positional arguments).
     """
+    if method not in (None, "auto", "direct", "fft"):
+        raise ValueError(f"bake: method must be None, 'auto', 'direct' or 'fft', got {method!r}")
     baked = copy.deepcopy(model)
     targets: dict[str, nn.Module] = {}
     closed: list[str] = []  # baked or data-dependent subtrees: nothing inside is visited
@@ -278,6 +285,10 @@ def bake(model: nn.Module, example_input: Tensor | tuple[Tensor, ...]) -> nn.Mod
             raise ValueError(f"bake: layer {name or '<model>'} ({type(module).__name__}) ran at several input sizes {sorted(seen, key=str)}; "
                              "it can only be baked for one")
         (size,) = seen
+        if method is not None:
+            for sub in module.modules():
+                if isinstance(getattr(sub, "method", None), str):
+                    sub.method = method  # type: ignore[assignment]  # KernelConv.method, a str
         replacement = cast(Any, module).bake(*(size or ()))
         if name == "":
             return replacement
