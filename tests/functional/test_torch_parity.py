@@ -206,3 +206,14 @@ def test_2d_errors_name_the_axis_count():
         conv2d(x, w, dilation=(1, 2, 3))
     with pytest.raises(ValueError, match=r"conv2d: padding must be .*got \(1,\)"):
         conv2d(x, w, padding=(1,))
+
+
+@pytest.mark.parametrize("method", ["direct", "fft", "auto"])
+@pytest.mark.parametrize("per_sample", [False, True], ids=["shared", "per-sample"])
+def test_empty_batch_has_torchs_output_size(method, per_sample):
+    x = torch.randn(0, 4, 11, 9)
+    w = torch.randn(*((0,) if per_sample else ()), 6, 2, 3, 2)
+    args = dict(stride=(2, 3), padding=(1, 0), dilation=(2, 1), groups=2)
+    got = conv2d(x, w, None, padding_mode="reflect", method=method, **args)
+    want = F.conv2d(torch.randn(1, 4, 11, 9), torch.randn(6, 2, 3, 2), **args)
+    assert got.shape == (0, *want.shape[1:])
