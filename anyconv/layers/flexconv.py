@@ -118,6 +118,9 @@ class FlexConv2d(_FlexConv):
     """FlexConv, 2-D: ``Kh × Kw`` is the largest kernel; the Gaussian mask learns how much of it is used.
 
     Arguments as :class:`FlexConv1d`; the output keeps the spatial size (``mode="same"`` or ``"circular"``).
+    ``init_sigma=None`` (default) is the reference's 0.075 widened, if needed, so the initial crop
+    keeps at least the 3 × 3 centre: with the harness's ``kernel_size=3`` a σ of 0.075 would keep
+    only the centre tap, where the mask's derivative in σ is zero, so the kernel could never grow.
 
     Shape:
         ``(B, C_in, H, W)`` → ``(B, C_out, H, W)``
@@ -127,10 +130,14 @@ class FlexConv2d(_FlexConv):
         self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int], *, mode: str = "same",
         groups: int = 1, bias: bool = True, method: str = "auto", kernel_net: str = "magnet", hidden: int = 32,
         num_layers: int = 3, omega_0: float = 30.0, activation: str = "relu", norm: str = "none",
-        input_scale: float = 25.6, init_sigma: float = 0.075, learn_mean: bool = False, threshold: float = 0.1,
+        input_scale: float = 25.6, init_sigma: float | None = None, learn_mean: bool = False, threshold: float = 0.1,
         crop: bool = True, mask_lr_scale: float | None = 0.1, check_finite: bool = True,
         device: torch.device | str | None = None, dtype: torch.dtype | None = None,
     ) -> None:
+        if init_sigma is None:  # σ₀ = 0.075, widened so the initial crop keeps at least 3 × 3 taps
+            sizes = (kernel_size, kernel_size) if isinstance(kernel_size, int) else tuple(kernel_size)
+            step = max(2.0 / (k - 1) for k in sizes if isinstance(k, int) and k > 1) if max(sizes) > 1 else 0.0
+            init_sigma = max(0.075, (step + 1e-6) / math.sqrt(-2.0 * math.log(threshold)) if 0 < threshold < 1 else 0.075)
         super().__init__(
             in_channels, out_channels, ndim=2, kernel_size=kernel_size, mode=mode, groups=groups, bias=bias,
             method=method, reference_length=None, kernel_net=kernel_net, hidden=hidden, num_layers=num_layers,

@@ -155,3 +155,11 @@ def test_a_mask_narrower_than_one_step_keeps_the_nearest_tap(mode):
     assert layer.weight_1d(50)[0].shape[-1] == 1
     times = torch.arange(50, dtype=D64)[None]
     torch.testing.assert_close(layer(x, times=times), layer(x), rtol=1e-12, atol=1e-12)
+
+
+def test_2d_default_sigma_keeps_a_3x3_neighbourhood_that_can_grow():
+    layer = FlexConv2d(2, 2, 3)
+    assert tuple(layer.weight_2d().shape[-2:]) == (3, 3)
+    layer(torch.randn(1, 2, 6, 6)).square().sum().backward()
+    assert float(layer.mask.sigma.grad.abs().sum()) > 0
+    assert FlexConv2d(2, 2, 33).mask.init_sigma == 0.075  # large kernels keep the reference's σ₀
