@@ -54,14 +54,25 @@ def _record(model: nn.Module, what: str) -> Iterator[list[tuple[str, Any]]]:
         yield seen
 
 
+def _channels_first_like(out: Tensor, x: Tensor) -> bool:
+    """``out`` looks like ``(B, C, *S)`` features of ``x``: same batch and rank, every spatial size > 1
+    dividing the input's (an integer downsampling), and (1-D) not a channels-last ``(B, L, D)`` tensor."""
+    if out.ndim != x.ndim or out.shape[0] != x.shape[0] or not out.is_floating_point():
+        return False
+    spatial, given = out.shape[2:], x.shape[2:]
+    if any(s < 2 or g % s for s, g in zip(spatial, given, strict=True)):
+        return False
+    channels_last = x.ndim == 3 and out.shape[1] == given[-1] and spatial[-1] != given[-1]  # sequence models' (B, L, D)
+    return not channels_last
+
+
 def default_layers(model: nn.Module, x: Tensor) -> tuple[str | None, str | None]:
-    """``(target, source)``: the last module whose output is channels-first with the input's spatial
-    rank (the Grad-CAM layer), and the last such module with parameters that finished before it and is
+    """``(target, source)``: the last module whose output looks channels-first with the input's spatial
+    rank and an integer downsampling of its size (the Grad-CAM layer), and the last such module with parameters that finished before it and is
     neither inside it nor around it (the explainer's source layer)."""
     with torch.no_grad(), _record(model, "output") as seen:
         model(x)
-    candidates = [n for n, out in seen if isinstance(out, Tensor) and out.ndim == x.ndim and out.shape[0] == x.shape[0]
-                  and min(out.shape[2:], default=0) > 1]
+    candidates = [n for n, out in seen if isinstance(out, Tensor) and _channels_first_like(out, x)]
     if not candidates:
         return None, None
     target = candidates[-1]

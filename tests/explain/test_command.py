@@ -80,3 +80,17 @@ def test_bad_arguments_are_reported(tmp_path):
     assert error.value.code == 2  # not a run folder: FileNotFoundError -> exit 2
     with pytest.raises(SystemExit):
         main(["explain", str(tmp_path), "--out", str(tmp_path / "o"), "--inputs", "0"])
+
+
+def test_default_layers_pick_channels_first_features():
+    from anyconv.data.tasks import make_task
+    from anyconv.explain.report import default_layers
+    from anyconv.models import build_model
+    from anyconv.models.image import ImageClassifier, ImageClassifierConfig
+
+    image = ImageClassifier(ImageClassifierConfig(layer="conv2d", in_channels=1, n_outputs=10, width=4)).eval()
+    assert default_layers(image, torch.randn(2, 1, 8, 8)) == ("stage2", "stage1")
+    task = make_task("mnist1d", seed=0)
+    sequence = build_model(task.spec, "conv1d", d_model=16, n_layers=2).eval()  # blocks work channels-last inside
+    target, source = default_layers(sequence, task.test.x[:2])
+    assert target.startswith("blocks.1.mixer") and source.startswith("blocks.0.mixer"), (target, source)
