@@ -32,6 +32,16 @@ def _spatial_extent(init_sigma: float) -> float:
     return min(1.0, 1.667 * float(init_sigma))
 
 
+def _default_sigma(sizes: tuple[object, ...], threshold: float) -> float:
+    """The reference's σ₀ = 0.075, widened so the initial crop keeps at least one tap beside lag 0
+    on every axis of a known size (at lag 0 alone the mask's derivative in σ is zero and the
+    kernel could never grow)."""
+    steps = [2.0 / (k - 1) for k in sizes if isinstance(k, int) and not isinstance(k, bool) and k > 1]
+    if not steps or not isinstance(threshold, (int, float)) or not 0 < threshold < 1:
+        return 0.075
+    return max(0.075, (max(steps) + 1e-6) / math.sqrt(-2.0 * math.log(threshold)))
+
+
 class _FlexConv(_NetConv):
     def _build_mask(
         self, *, init_sigma: float, learn_mean: bool, threshold: float, crop: bool, mask_lr_scale: float | None,
@@ -80,7 +90,9 @@ class FlexConv1d(_FlexConv):
     """FlexConv, 1-D: a kernel network times a learned Gaussian mask; only the taps above threshold are computed.
 
     Args (besides :class:`~anyconv.layers.ckconv.CKConv1d`'s; ``kernel_net`` defaults to ``"magnet"``):
-        init_sigma: initial mask width ``σ`` in position units (the positions span ``[−1, 1]``).
+        init_sigma: initial mask width ``σ`` in position units (the positions span ``[−1, 1]``);
+            None: the reference's 0.075, widened for a short ``kernel_size`` so the initial crop
+            keeps lag 1 (with ``kernel_size=None`` the length is unknown: 0.075).
         learn_mean: learn the mask centre ``μ`` too (default False, as the reference).
         threshold: crop level of the mask (0.1).
         crop: sample only where the mask is above ``threshold`` (default True).
@@ -95,10 +107,12 @@ class FlexConv1d(_FlexConv):
         self, in_channels: int, out_channels: int, *, kernel_size: int | None = None, mode: str = "causal",
         groups: int = 1, bias: bool = True, method: str = "auto", reference_length: int | None = None,
         kernel_net: str = "magnet", hidden: int = 32, num_layers: int = 3, omega_0: float = 30.0,
-        activation: str = "relu", norm: str = "none", input_scale: float = 25.6, init_sigma: float = 0.075,
+        activation: str = "relu", norm: str = "none", input_scale: float = 25.6, init_sigma: float | None = None,
         learn_mean: bool = False, threshold: float = 0.1, crop: bool = True, mask_lr_scale: float | None = 0.1,
         check_finite: bool = True, device: torch.device | str | None = None, dtype: torch.dtype | None = None,
     ) -> None:
+        if init_sigma is None:
+            init_sigma = _default_sigma((kernel_size,) if isinstance(kernel_size, int) else (), threshold)
         super().__init__(
             in_channels, out_channels, ndim=1, kernel_size=kernel_size, mode=mode, groups=groups, bias=bias,
             method=method, reference_length=reference_length, kernel_net=kernel_net, hidden=hidden,
@@ -134,10 +148,9 @@ class FlexConv2d(_FlexConv):
         crop: bool = True, mask_lr_scale: float | None = 0.1, check_finite: bool = True,
         device: torch.device | str | None = None, dtype: torch.dtype | None = None,
     ) -> None:
-        if init_sigma is None:  # σ₀ = 0.075, widened so the initial crop keeps at least 3 × 3 taps
+        if init_sigma is None:
             sizes = (kernel_size, kernel_size) if isinstance(kernel_size, int) else tuple(kernel_size)
-            step = max(2.0 / (k - 1) for k in sizes if isinstance(k, int) and k > 1) if max(sizes) > 1 else 0.0
-            init_sigma = max(0.075, (step + 1e-6) / math.sqrt(-2.0 * math.log(threshold)) if 0 < threshold < 1 else 0.075)
+            init_sigma = _default_sigma(sizes, threshold)
         super().__init__(
             in_channels, out_channels, ndim=2, kernel_size=kernel_size, mode=mode, groups=groups, bias=bias,
             method=method, reference_length=None, kernel_net=kernel_net, hidden=hidden, num_layers=num_layers,
