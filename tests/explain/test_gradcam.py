@@ -140,3 +140,27 @@ def test_bad_arguments_raise_clear_errors():
         grad_cam(model, x, layer="head")
     with pytest.raises(ValueError, match="not a submodule"):
         resolve_layer(model, nn.ReLU())
+
+
+class _Head(nn.Module):
+    def __init__(self, n_classes: int) -> None:
+        super().__init__()
+        self.linear = nn.LazyLinear(n_classes)
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        return self.linear(h.flatten(2).mean(-1))  # (B, C, *S) -> (B, C) -> (B, n_classes)
+
+
+@pytest.mark.parametrize("name", __import__("anyconv").list_layers())
+def test_grad_cam_runs_on_every_registered_layer(name):
+    from anyconv.layers.registry import get_spec
+
+    spec = get_spec(name)
+    torch.manual_seed(0)
+    model = nn.Sequential(spec.cls(**spec.example_kwargs), _Head(3))
+    x = torch.randn(*spec.example_input_shape)
+    model(x)  # materialise the lazy head
+    model.eval()
+    cams = grad_cam(model, x, layer="0", target=torch.tensor([0, 2])[: len(x)])
+    assert cams.shape == (len(x), *x.shape[2:]) and (cams >= 0).all() and torch.isfinite(cams).all()
+    assert _hook_count(model) == 0
