@@ -13,17 +13,25 @@ Initial points (as the references): causal 1-D kernels start with their points n
 ``trunc_normal(std=0.1, a=−1, b=0)·2 + 1``), centred ones (``mode="same"``, 2-D) around ``0``.
 The initial radius defaults to two grid steps (the ImageNet reference's ``2 · 2/kernel_size``),
 computed from ``kernel_size`` or, with ``kernel_size=None``, from ``reference_length``; without
-either it is 0.05 (two steps of a 41-sample input).
+either it is 0.05 (two steps of a 41-sample input). Small kernels (``kernel_size`` of at most 25
+taps, e.g. 3×3 or 5×5, where the references use a dense conv) with ``n_points=None`` instead
+start with one point per tap, *on* the taps, of radius one grid step: at initialisation the
+kernel is a dense kernel whose taps are the weights, and training moves and widens the points.
 """
 
 from __future__ import annotations
+
+import math
 
 import torch
 from torch import Tensor
 
 from anyconv.kernels.points import SMPKernel
+from anyconv.kernels.positions import linspace_grid
 from anyconv.layers.continuous_base import ContinuousConv
 from anyconv.layers.registry import register
+
+SMALL_KERNEL_TAPS = 25  # kernels of at most this many taps start with one point per tap
 
 
 class _SMPConv(ContinuousConv):
@@ -37,20 +45,26 @@ class _SMPConv(ContinuousConv):
             in_channels, out_channels, ndim=ndim, kernel_size=kernel_size, mode=mode, groups=groups, bias=bias,
             method=method, reference_length=reference_length, check_finite=check_finite, device=device, dtype=dtype,
         )
+        taps = None if self.kernel_size is None else math.prod(self.kernel_size)
+        # small kernels: one point per tap, on the taps, one grid step wide (a dense kernel at init)
+        self.points_on_taps = n_points is None and taps is not None and 1 < taps <= SMALL_KERNEL_TAPS
         if n_points is None:
-            n_points = 30 if self.kernel_size is None or ndim == 1 else max(1, self.kernel_size[0] * self.kernel_size[-1] // 4)
+            n_points = 30 if taps is None or ndim == 1 else max(1, taps // 4)
+            n_points = taps if self.points_on_taps and taps is not None else n_points
+        if radius is None:
+            radius = self._default_radius(one_step=self.points_on_taps)
         self.kernel = SMPKernel(
             in_channels, out_channels, n_points=n_points, ndim=ndim, groups=groups,
-            radius=self._default_radius() if radius is None else radius, origin=1.0 if mode == "causal" else 0.0,
+            radius=radius, origin=1.0 if mode == "causal" else 0.0,
             coord_std=coord_std, weight_std=weight_std, min_radius=min_radius, average=average,
             radius_lr_scale=radius_lr_scale, device=device, dtype=dtype,
         )
 
-    def _default_radius(self) -> float:
-        """Two grid steps of the kernel's tap grid (0.05 when the grid is not known yet)."""
+    def _default_radius(self, *, one_step: bool = False) -> float:
+        """Two grid steps of the kernel's tap grid (one with points on the taps; 0.05 when the grid is not known yet)."""
         if self.kernel_size is not None:
             taps = max(self.kernel_size)
-            return 4.0 / (taps - 1) if taps > 1 else 1.0
+            return (2.0 if one_step else 4.0) / (taps - 1) if taps > 1 else 1.0
         if self.reference_length is not None:  # causal: N taps over [-1, 1]; same: 2N - 1 taps
             span = self.reference_length - 1
             return 4.0 / span if self.mode == "causal" else 2.0 / span
@@ -58,6 +72,10 @@ class _SMPConv(ContinuousConv):
 
     def reset_parameters(self) -> None:
         self.kernel.reset_parameters()
+        if self.points_on_taps and self.kernel_size is not None:
+            grid = linspace_grid(self.kernel_size, device=self.kernel.coords.device, dtype=self.kernel.coords.dtype)
+            with torch.no_grad():  # layout of the tap grid: (K, d) -> (C_out, K, d)
+                self.kernel.coords.copy_(grid.expand(self.out_channels, -1, -1))
         if self.bias is not None:
             torch.nn.init.zeros_(self.bias)  # as the reference
 

@@ -133,11 +133,21 @@ def test_radii_stay_positive_after_a_wild_optimizer_step():
 
 def test_default_radius_is_two_grid_steps():
     radius = lambda layer: float(layer.kernel.radius.detach()[0, 0])  # noqa: E731
-    assert abs(radius(SMPConv1d(1, 1, kernel_size=11)) - 0.4) < 1e-5
+    assert abs(radius(SMPConv1d(1, 1, kernel_size=41)) - 0.1) < 1e-5
     assert abs(radius(SMPConv1d(1, 1, reference_length=41)) - 0.1) < 1e-5
     assert abs(radius(SMPConv1d(1, 1, reference_length=41, mode="same")) - 0.05) < 1e-5
     assert abs(radius(SMPConv2d(1, 1, 9)) - 0.5) < 1e-5
     assert SMPConv2d(1, 1, 9).kernel.n_points == 20
+
+
+def test_small_kernels_start_as_dense_kernels_with_a_point_on_every_tap():
+    torch.manual_seed(4)
+    conv = SMPConv2d(2, 3, 3, weight_std=1.0, dtype=D64)
+    assert conv.kernel.n_points == 9 and abs(float(conv.kernel.radius.detach()[0, 0]) - 1.0) < 1e-9
+    expected = conv.kernel.weights.detach().reshape(3, 2, 3, 3)  # point i sits on tap i (C order)
+    torch.testing.assert_close(conv.weight_2d().detach(), expected, rtol=0, atol=1e-9)
+    assert SMPConv1d(1, 1, kernel_size=5).kernel.n_points == 5
+    assert SMPConv1d(1, 1, kernel_size=5, n_points=2).kernel.n_points == 2  # an explicit count wins
 
 
 def test_gradcheck_tiny():
