@@ -139,8 +139,11 @@ class Explainer(nn.Module):
 
     def decode(self, z: Tensor) -> Tensor:
         g = self.decoder(z)  # (B, C_t, *S)
-        return g if tuple(g.shape[2:]) == self.out_size else F.adaptive_avg_pool2d(g, self.out_size) if g.ndim == 4 \
-            else F.adaptive_avg_pool1d(g, self.out_size)
+        if tuple(g.shape[2:]) == self.out_size:
+            return g
+        if g.ndim == 4:
+            return F.adaptive_avg_pool2d(g, (self.out_size[0], self.out_size[1]))  # (B, C_t, *out_size)
+        return F.adaptive_avg_pool1d(g, self.out_size[0])
 
     def parts(self, f: Tensor) -> tuple[Tensor, Tensor]:
         """Interpretable activations before and after the part mask (``a`` and ``a ⊙ T_μ``)."""

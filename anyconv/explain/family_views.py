@@ -15,6 +15,7 @@ generic :func:`~anyconv.explain.kernel_views.layer_kernels` view covers every la
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -28,24 +29,24 @@ __all__ = ["continuous_profile", "family_figure"]
 PAIRS = 4  # (out, in) kernel pairs drawn
 
 
-def continuous_profile(layer: nn.Module, n_points: int = 129) -> tuple[Tensor, Tensor]:
+def continuous_profile(layer: Any, n_points: int = 129) -> tuple[Tensor, Tensor]:
     """A continuous layer's kernel (FlexConv: mask included) on a fine grid of positions in ``[−1, 1]``.
 
     Shape:
         → positions ``(n_points,)`` (1-D) or ``(n_points, n_points, 2)`` (2-D), values
         ``(C_out, C_in/g, n_points)`` or ``(C_out, C_in/g, n_points, n_points)``
     """
-    ndim = int(layer.ndim)  # type: ignore[arg-type]
-    axis = torch.linspace(-1, 1, n_points, dtype=layer._kernel_dtype())  # type: ignore[operator]
+    ndim = int(layer.ndim)
+    axis = torch.linspace(-1, 1, n_points, dtype=layer._kernel_dtype())
     with torch.no_grad():
         if ndim == 1:
-            return axis, layer.evaluate(axis[:, None])  # type: ignore[operator]  # (C_out, C_in/g, N)
+            return axis, layer.evaluate(axis[:, None])  # (C_out, C_in/g, N)
         grid = torch.stack(torch.meshgrid(axis, axis, indexing="ij"), -1)  # (N, N, 2)
-        values = layer.evaluate(grid.reshape(-1, 2))  # type: ignore[operator]  # (C_out, C_in/g, N*N)
+        values = layer.evaluate(grid.reshape(-1, 2))  # (C_out, C_in/g, N*N)
         return grid, values.reshape(*values.shape[:2], n_points, n_points)
 
 
-def _continuous(layer: nn.Module, x: Tensor, path: Path, title: str) -> Path:
+def _continuous(layer: Any, x: Tensor, path: Path, title: str) -> Path:
     positions, values = continuous_profile(layer)
     v = _np(values).reshape(-1, *values.shape[2:])[:PAIRS]  # (pairs, N) or (pairs, N, N)
     mask = getattr(layer, "mask", None)
@@ -70,7 +71,7 @@ def _continuous(layer: nn.Module, x: Tensor, path: Path, title: str) -> Path:
         length = int(x.shape[-1])
         with torch.no_grad():
             for n, style in ((length, "-o"), (2 * length, "-")):
-                w1, _ = layer.weight_1d(n)  # type: ignore[operator]  # (C_out, C_in/g, K)
+                w1, _ = layer.weight_1d(n)  # (C_out, C_in/g, K)
                 taps = _np(w1[0, 0])
                 side.plot(np.linspace(-1, 1, len(taps)), taps, style, ms=2, lw=0.8, label=f"L={n}: {len(taps)} taps")
         side.legend(fontsize=6)
@@ -81,14 +82,15 @@ def _continuous(layer: nn.Module, x: Tensor, path: Path, title: str) -> Path:
         ax.imshow(v[0], cmap="RdBu_r", vmin=-vmax, vmax=vmax, extent=(-1, 1, 1, -1))
         if mask is not None:
             with torch.no_grad():
-                m = _np(mask(positions.reshape(-1, 2).to(mask.sigma.dtype))).reshape(v.shape[-2:])
-            ax.contour(np.linspace(-1, 1, m.shape[1]), np.linspace(-1, 1, m.shape[0]), m, levels=[0.1, 0.5], colors="k",
+                m = _np(mask(positions.reshape(-1, 2).to(mask.sigma.dtype))).reshape(v.shape[-2:])  # (N, N)
+            side_n = v.shape[-1]
+            ax.contour(np.linspace(-1, 1, side_n), np.linspace(-1, 1, side_n), m, levels=[0.1, 0.5], colors="k",
                        linewidths=0.7)
         if points is not None:
             c = _np(layer.kernel.coords[0])  # (P, 2) as (row, col) positions
             ax.scatter(c[:, 1], c[:, 0], s=8, c="k", alpha=0.6)
         with torch.no_grad():
-            w2 = _np(layer.weight_2d()[0, 0])  # type: ignore[operator]
+            w2 = _np(layer.weight_2d()[0, 0])
         side.imshow(w2, cmap="RdBu_r", vmin=-max(float(np.abs(w2).max()), 1e-12), vmax=max(float(np.abs(w2).max()), 1e-12))
         side.set_title(f"sampled kernel (0, 0) {w2.shape}", fontsize=7, loc="left")
     ax.set_title("continuous kernel (first pairs)", fontsize=7, loc="left")
@@ -96,7 +98,7 @@ def _continuous(layer: nn.Module, x: Tensor, path: Path, title: str) -> Path:
     return save(fig, path)
 
 
-def _dcls(layer: nn.Module, path: Path, title: str) -> Path:
+def _dcls(layer: Any, path: Path, title: str) -> Path:
     kernel = layer.kernel
     with torch.no_grad():
         dense = _np(kernel()[0, 0])  # (*K)
@@ -119,7 +121,7 @@ def _dcls(layer: nn.Module, path: Path, title: str) -> Path:
     return save(fig, path)
 
 
-def _density(layer: nn.Module, path: Path, title: str) -> Path:
+def _density(layer: Any, path: Path, title: str) -> Path:
     kernel = layer.kernel
     with torch.no_grad():
         phi, weighted = _np(kernel.phi()), _np(kernel()[0, 0])
@@ -134,10 +136,10 @@ def _density(layer: nn.Module, path: Path, title: str) -> Path:
     return save(fig, path)
 
 
-def _conditional(layer: nn.Module, x: Tensor, path: Path, title: str) -> Path:
+def _conditional(layer: Any, x: Tensor, path: Path, title: str) -> Path:
     with torch.no_grad():
-        kernels, _ = layer.mixed_kernels(x)  # type: ignore[operator]  # (B, C_out, C_in/g, *k)
-        routing = _np(layer.routing_for(x))  # type: ignore[operator]  # (B, K)
+        kernels, _ = layer.mixed_kernels(x)  # (B, C_out, C_in/g, *k)
+        routing = _np(layer.routing_for(x))  # (B, K)
     k = _np(kernels[:, 0, 0])  # (B, *k) filter (0, 0) of each example
     fig, axes = subplots(1, 2, (8, 3))
     ax, side = axes[0]
@@ -158,7 +160,7 @@ def _conditional(layer: nn.Module, x: Tensor, path: Path, title: str) -> Path:
     return save(fig, path)
 
 
-def _orchid(layer: nn.Module, x: Tensor, path: Path, title: str) -> Path:
+def _orchid(layer: Any, x: Tensor, path: Path, title: str) -> Path:
     """Orchid's per-input kernels: ``global_weights`` is wrapped on the instance for one forward
     pass (restored afterwards) to keep the kernels each block applies to each example."""
     captured: list[list[Tensor]] = []
@@ -169,7 +171,7 @@ def _orchid(layer: nn.Module, x: Tensor, path: Path, title: str) -> Path:
         captured.append([w.detach() for w in weights])
         return weights
 
-    layer.global_weights = recording  # type: ignore[method-assign]
+    layer.global_weights = recording
     try:
         with torch.no_grad():
             layer(x)

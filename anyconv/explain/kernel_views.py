@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -115,7 +116,7 @@ def layer_kernels(module: nn.Module, x: Tensor | None = None, *, name: str = "")
     return views
 
 
-def _sampled_continuous(module: nn.Module, x: Tensor | None, prefix: str) -> list[KernelView]:
+def _sampled_continuous(module: Any, x: Tensor | None, prefix: str) -> list[KernelView]:
     """Continuous-kernel layers (``weight_1d(length)`` / ``weight_2d()``): the kernel sampled for ``x``."""
     label = ".".join(p for p in (prefix, "kernel") if p)
     ndim = getattr(module, "ndim", None)
