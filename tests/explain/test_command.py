@@ -83,14 +83,14 @@ def test_bad_arguments_are_reported(tmp_path):
 
 
 def test_default_layers_pick_channels_first_features():
-    from anyconv.data.tasks import make_task
     from anyconv.explain.report import default_layers
-    from anyconv.models import build_model
+    from anyconv.models import SequenceModel, SequenceModelConfig
     from anyconv.models.image import ImageClassifier, ImageClassifierConfig
 
     image = ImageClassifier(ImageClassifierConfig(layer="conv2d", in_channels=1, n_outputs=10, width=4)).eval()
     assert default_layers(image, torch.randn(2, 1, 8, 8)) == ("stage2", "stage1")
-    task = make_task("mnist1d", seed=0)
-    sequence = build_model(task.spec, "conv1d", d_model=16, n_layers=2).eval()  # blocks work channels-last inside
-    target, source = default_layers(sequence, task.test.x[:2])
+    config = SequenceModelConfig(layer="conv1d", seq_len=40, n_outputs=10, input_kind="features", in_channels=1,
+                                 d_model=16, n_layers=2, head="pooled")
+    sequence = SequenceModel(config).eval()  # its blocks work channels-last (B, L, D) around channels-first mixers
+    target, source = default_layers(sequence, torch.randn(2, 1, 40))
     assert target.startswith("blocks.1.mixer") and source.startswith("blocks.0.mixer"), (target, source)
