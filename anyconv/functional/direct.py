@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor
 
@@ -9,6 +10,23 @@ from anyconv.functional.padding import extend_by
 from anyconv.functional.per_sample import add_bias, fold_batch, unfold_batch
 
 _CONV = {1: F.conv1d, 2: F.conv2d}
+
+
+def _conv1d_as_conv2d(x: Tensor, weight: Tensor, bias: Tensor | None, *, stride: tuple[int, ...],
+                      padding: tuple[int, ...], dilation: tuple[int, ...], groups: int) -> Tensor:
+    """``F.conv1d`` computed by ``F.conv2d`` on a unit trailing axis.
+
+    torch 2.13's CPU ``bfloat16`` ``conv1d`` returns wrong values for dense kernels once
+    ``C_in/groups · K`` reaches about 64 (relative error ≈ 1); its ``conv2d`` is right, so
+    bfloat16 on the CPU goes this way (same dtype, same result up to bfloat16 rounding).
+
+    Shape:
+        x: ``(B, C_in, L)`` → ``(B, C_in, L, 1)``; weight ``(C_out, C_in/g, K)`` → ``(C_out, C_in/g, K, 1)``;
+        output ``(B, C_out, L_out, 1)`` → ``(B, C_out, L_out)``
+    """
+    y = F.conv2d(x[..., None], weight[..., None], bias, stride=(stride[0], 1), padding=(padding[0], 0),
+                 dilation=(dilation[0], 1), groups=groups)  # (B, C_out, L_out, 1)
+    return y[..., 0]
 
 
 def direct_conv(
@@ -49,7 +67,8 @@ def direct_conv(
         padding = tuple(left for left, _ in pads)
     else:
         x, padding = extend_by(x, pads, padding_mode), (0,) * ndim
-    y = _CONV[ndim](x, weight, fused_bias, stride=stride, padding=padding, dilation=dilation, groups=groups)
+    conv = _conv1d_as_conv2d if ndim == 1 and x.dtype == torch.bfloat16 and x.device.type == "cpu" else _CONV[ndim]
+    y = conv(x, weight, fused_bias, stride=stride, padding=padding, dilation=dilation, groups=groups)
 
     if not per_sample:
         return y
