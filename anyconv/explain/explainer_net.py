@@ -29,6 +29,7 @@ track held at its mean (``r2_interpretable``), and per-filter localisation befor
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 import torch
@@ -50,14 +51,9 @@ def layer_features(model: nn.Module, x: Tensor, layers: list[nn.Module | str], *
     outs: list[list[Tensor]] = [[] for _ in modules]
     with torch.no_grad():
         for start in range(0, len(x), batch_size):
-            records = []
-            try:
-                contexts = [capture(m) for m in modules]
-                records = [c.__enter__() for c in contexts]
+            with ExitStack() as stack:  # every hook removed, also when the model raises
+                records = [stack.enter_context(capture(m)) for m in modules]
                 model(x[start : start + batch_size])
-            finally:
-                for c in contexts[: len(records)]:
-                    c.__exit__(None, None, None)
             for out, r in zip(outs, records, strict=True):
                 if r.output is None:
                     raise ValueError("a requested layer was not called by the model's forward")

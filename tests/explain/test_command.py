@@ -94,3 +94,14 @@ def test_default_layers_pick_channels_first_features():
     sequence = SequenceModel(config).eval()  # its blocks work channels-last (B, L, D) around channels-first mixers
     target, source = default_layers(sequence, torch.randn(2, 1, 40))
     assert target.startswith("blocks.1.mixer") and source.startswith("blocks.0.mixer"), (target, source)
+
+
+def test_page_escapes_text(tmp_path):
+    from anyconv.explain.page import Section, write_page
+
+    path = write_page(tmp_path / "p.html", "<b>evil</b> & co", [Section("<i>s</i>", ["a <script>x</script>"],
+                                                                        [(["<th>"], [["1.5", "<td>"]])])])
+    html = path.read_text(encoding="utf-8")
+    assert "<title>&lt;b&gt;evil&lt;/b&gt; &amp; co</title>" in html and "<b>evil</b>" not in html
+    assert "&lt;script&gt;x&lt;/script&gt;" in html and "<script>x</script>" not in html
+    assert '<td class="num">1.5</td>' in html and "<td>&lt;td&gt;</td>" in html and "<th>&lt;th&gt;</th>" in html
