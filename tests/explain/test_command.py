@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import subprocess
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,19 @@ from PIL import Image
 
 from anyconv.bench import RunConfig, train
 from anyconv.cli import main
-from tests.bench.test_report import _BodyAttributes
+
+
+class _BodyAttributes(HTMLParser):
+    """The attributes of the first ``<body>`` tag (where the page's script records loaded images)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body: dict[str, str | None] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "body" and self.body is None:
+            self.body = dict(attrs)
+
 
 EXPECTED = {"grad_cam.png", "grad_cam_pp.png", "deletion_insertion.png", "tree_modes.png", "explainer.png",
             "filter_stats.png", "kernels_stem_0.png", "kernels_stage1_0_conv1.png", "kernels_stage2_0_conv2.png"}
