@@ -35,3 +35,12 @@ from anyconv.timeseries.lightwaves import LightWaveS, LightWaveSClassifier  # no
 from anyconv.timeseries.rocket import Rocket, RocketClassifier  # noqa: E402
 
 __all__ += ["Rocket", "RocketClassifier", "LightWaveS", "LightWaveSClassifier"]
+
+from anyconv.timeseries.hydra import (  # noqa: E402
+    Hydra,
+    HydraClassifier,
+    MultiRocketHydra,
+    MultiRocketHydraClassifier,
+)
+
+__all__ += ["Hydra", "HydraClassifier", "MultiRocketHydra", "MultiRocketHydraClassifier"]
