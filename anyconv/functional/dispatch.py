@@ -5,8 +5,9 @@ The crossover table comes from ``benchmarks/fftconv.py --crossover`` (depthwise,
 once the kernel has at least ``threshold(L)`` taps; with autograd the backward pass of the
 direct engine is far slower, so the threshold is lower. Between measured lengths the threshold
 is interpolated in log-space. 2-D problems compare the kernel *area* with a measured area.
-The tables were measured on depthwise kernels (the long-kernel case); problems with dense
-channel mixing use the same thresholds (not separately measured).
+The tables were measured on depthwise kernels (the long-kernel case); 2-D problems with dense
+channel mixing have their own, larger areas (measured); 1-D dense problems use the depthwise
+table (not separately measured).
 """
 
 from __future__ import annotations
@@ -27,6 +28,14 @@ CROSSOVER_TRAINING: tuple[tuple[int, int], ...] = ((256, 15), (1024, 15), (4096,
 # `python -m benchmarks.fftconv --crossover-2d 64` (depthwise, B=8, C=64, 64x64 maps, K = 3, 7, 11, ...).
 CROSSOVER_AREA_FORWARD = 15 * 15
 CROSSOVER_AREA_TRAINING = 7 * 7
+# 2-D with dense channel mixing (``C_in / groups >= DENSE_MIXING``): torch's direct conv is a
+# GEMM that the FFT engine's per-frequency channel sums cannot beat until much larger kernels.
+# Measured 2026-11-28 (B=4, C_in = C_out = 16 and 64, 32x32 maps, 1 thread, thread CPU time):
+# training FFT/direct 7.4x at 7x7, 4.4x at 11x11, 0.70-0.94x at 15x15; forward 4.4-6.6x at
+# 11x11, 0.8-1.4x at 15x15, 0.4-1.0x at 21x21. (C_in = 4 follows the depthwise tables.)
+DENSE_MIXING = 16
+CROSSOVER_AREA_FORWARD_DENSE = 21 * 21
+CROSSOVER_AREA_TRAINING_DENSE = 15 * 15
 
 
 def _interpolate(table: tuple[tuple[int, int], ...], length: int) -> float:
@@ -71,5 +80,9 @@ def choose_method(problem: ConvProblem, *, needs_grad: bool, dtype: torch.dtype)
         threshold = round(_interpolate(table, n)) * stride * stretch
         return "fft" if problem.kernel_sizes[0] >= threshold else "direct"
     area = math.prod(problem.kernel_sizes)
-    area_threshold = (CROSSOVER_AREA_TRAINING if needs_grad else CROSSOVER_AREA_FORWARD) * stride * stretch
+    if problem.in_channels // problem.groups >= DENSE_MIXING:
+        base = CROSSOVER_AREA_TRAINING_DENSE if needs_grad else CROSSOVER_AREA_FORWARD_DENSE
+    else:
+        base = CROSSOVER_AREA_TRAINING if needs_grad else CROSSOVER_AREA_FORWARD
+    area_threshold = base * stride * stretch
     return "fft" if area >= area_threshold else "direct"

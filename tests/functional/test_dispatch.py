@@ -69,3 +69,16 @@ def test_2d_stride_raises_the_area_threshold():
     assert choose_method(problem, needs_grad=True, dtype=torch.float32) == "fft"
     problem = check_conv_args(x, w, None, ndim=2, groups=2, stride=(2, 1))
     assert choose_method(problem, needs_grad=True, dtype=torch.float32) == "direct"
+
+
+def test_2d_dense_channel_mixing_stays_direct_longer():
+    x = torch.zeros(1, 64, 32, 32)
+    dense7 = check_conv_args(x, torch.zeros(64, 64, 7, 7), None, ndim=2, groups=1)
+    depthwise7 = check_conv_args(x, torch.zeros(64, 1, 7, 7), None, ndim=2, groups=64)
+    assert choose_method(depthwise7, needs_grad=True, dtype=torch.float32) == "fft"
+    assert choose_method(dense7, needs_grad=True, dtype=torch.float32) == "direct"  # FFT measured 7x slower
+    dense15 = check_conv_args(x, torch.zeros(64, 64, 15, 15), None, ndim=2, groups=1)
+    assert choose_method(dense15, needs_grad=True, dtype=torch.float32) == "fft"
+    assert choose_method(dense15, needs_grad=False, dtype=torch.float32) == "direct"
+    few = check_conv_args(torch.zeros(1, 4, 32, 32), torch.zeros(4, 4, 7, 7), None, ndim=2, groups=1)
+    assert choose_method(few, needs_grad=True, dtype=torch.float32) == "fft"  # 4 input channels: depthwise table
