@@ -30,6 +30,7 @@ from anyconv.bench.objectives import batch_sums
 from anyconv.bench.progress import RunProgress
 from anyconv.data.tasks import Task, TaskSpec, TaskSplit, make_task
 from anyconv.layers.base import KernelConv
+from anyconv.layers.dcls import clamp_positions
 from anyconv.layers.dynamicconv import anneal_temperature
 from anyconv.layers.registry import get_spec
 from anyconv.models import build_model
@@ -156,6 +157,7 @@ def train(
             if config.grad_clip > 0:
                 nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
             optimizer.step()
+            clamp_positions(model)  # DCLS: project learned positions back onto the kernel grid (explicit hook)
             scheduler.step()
             done = step + 1
             result["steps_done"] = done
