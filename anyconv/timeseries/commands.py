@@ -52,6 +52,11 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
     source.add_argument("--dataset", metavar="NAME", help="bundled dataset (see `anyconv datasets`)")
     source.add_argument("--train", metavar="PATH", help="training file (.ts, .arff, .tsv)")
     source.add_argument("--test", metavar="PATH", help="test file (.ts, .arff, .tsv)")
+    source.add_argument(
+        "--archive", metavar="DIR", default=None,
+        help="every dataset DIR/NAME/NAME_TRAIN.ts|.arff|.tsv; --out is then the results CSV "
+        "(rewritten atomically after each dataset; rerunning skips finished datasets)",
+    )  # fmt: skip
     classify.add_argument(
         "--method", required=True, metavar="METHOD", help=f"one of: {', '.join(METHODS)}"
     )
@@ -221,6 +226,12 @@ def run_classify(args: argparse.Namespace) -> int:
     from anyconv.utils.io import atomic_write_json
 
     method = _resolve_method(args.method)
+    if getattr(args, "archive", None) is not None:
+        from anyconv.timeseries.archive import run_archive_command
+
+        return run_archive_command(
+            args, method, lambda: _build_classifier(method, args.n_kernels, args.seed, args.n_jobs, args.engine)
+        )
     dataset, (X_train, y_train), (X_test, y_test) = _load_split_data(args)
     label_warnings = _check_labels(y_train, y_test)
     classifier = _build_classifier(method, args.n_kernels, args.seed, args.n_jobs, args.engine)
