@@ -24,13 +24,15 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import DataConversionWarning
 from sklearn.linear_model import LogisticRegression, RidgeClassifierCV
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import LabelBinarizer, StandardScaler
+from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from anyconv.timeseries._base import BaseRandomKernelTransformer
 from anyconv.timeseries._validation import check_collection
 from anyconv.timeseries.linear_head import LinearHead
+from anyconv.timeseries.preval import fit_temperature, loo_ridge_scores, temperature_proba
 
 __all__ = ["RandomKernelClassifier", "LOGISTIC_THRESHOLD", "RIDGE_ALPHAS"]
 
@@ -55,6 +57,10 @@ class RandomKernelClassifier(ClassifierMixin, BaseEstimator):
         Scaler and linear model folded into one affine map: what ``predict`` and
         ``decision_function`` apply to the features (same scores as ``pipeline_``
         up to rounding, without two estimators' per-call validation).
+    temperature_ : float or None
+        Ridge heads: the softmax temperature of ``predict_proba`` (prevalidated ridge,
+        :mod:`anyconv.timeseries.preval`), fitted on the ridge's leave-one-out scores of
+        the training cases. ``None`` for logistic heads (their own probabilities).
 
     Shape:
         X: ``(n_cases, n_channels, n_timepoints)`` or ``(n_cases, n_timepoints)``;
@@ -141,11 +147,36 @@ class RandomKernelClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = classes
         head = self.make_head(Xv.shape[0])
         self.estimator_ = "logistic" if isinstance(head[-1], LogisticRegression) else "ridge"
-        self.pipeline_ = Pipeline([("transform", self._make_transformer()), *head.steps]).fit(Xv, y)
-        self.transformer_ = self.pipeline_.named_steps["transform"]
-        self.head_ = LinearHead.fold(self.pipeline_[1:])
+        transformer = self._make_transformer()
+        F = transformer.fit_transform(Xv, y)  # (n_cases, n_features), what Pipeline.fit does
+        head.fit(F, y)
+        self.pipeline_ = Pipeline([("transform", transformer), *head.steps])
+        self.transformer_ = transformer
+        self.head_ = LinearHead.fold(head)
+        self.temperature_ = None if self.estimator_ == "logistic" else self._fit_temperature(head, F, y)
         self.n_features_in_ = self.transformer_.n_features_in_
         return self
+
+    def _fit_temperature(self, head: Pipeline, F: np.ndarray, y: np.ndarray) -> float:
+        """Prevalidated ridge: temperature fitted on the ridge's leave-one-out scores."""
+        ridge = head[-1]
+        Z = head[:-1].transform(F) if len(head) > 1 else F  # (n_cases, n_features), scaled
+        Y = LabelBinarizer(pos_label=1, neg_label=-1).fit_transform(y)  # RidgeClassifierCV's targets
+        weight = compute_sample_weight(self.class_weight, y) if self.class_weight else None
+        loo = loo_ridge_scores(Z, Y, float(ridge.alpha_), weight)
+        return fit_temperature(loo, np.searchsorted(self.classes_, y), weight)
+
+    def predict_proba(self, X: object) -> np.ndarray:
+        """Class probabilities, shape ``(n_cases, n_classes)``, rows summing to 1.
+
+        Ridge heads: ``softmax(temperature_ * scores)`` (two classes: logits ``(-s, s)``),
+        so ``argmax`` equals :meth:`predict`; logistic heads: the logistic regression's own.
+        """
+        Xv = self._validated(X)  # first: NotFittedError before pipeline_ is looked up
+        F = self.transformer_.transform(Xv)
+        if self.temperature_ is None:
+            return self.pipeline_[1:].predict_proba(F)
+        return temperature_proba(self.head_.decision_function(F), self.temperature_)
 
     def _validated(self, X: object) -> np.ndarray:
         check_is_fitted(self, "pipeline_")

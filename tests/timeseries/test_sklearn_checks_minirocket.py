@@ -60,6 +60,7 @@ _SHORT_TRANSFORMER = [
 ]
 _SHORT_CLASSIFIER = [
     "check_class_weight_classifiers", "check_classifier_data_not_an_array",
+    "check_decision_proba_consistency",
     "check_classifiers_classes", "check_classifiers_train", "check_supervised_y_2d",
 ]
 
