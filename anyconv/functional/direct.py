@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from anyconv.functional.padding import extend_by
-from anyconv.functional.per_sample import add_bias, fold_batch, unfold_batch
+from anyconv.functional.per_sample import fold_batch, unfold_batch
 
 _CONV = {1: F.conv1d, 2: F.conv2d}
 
@@ -61,7 +61,10 @@ def direct_conv(
     if per_sample:
         x, weight, groups = fold_batch(x, weight, groups)
 
-    fused_bias = None if per_sample else bias  # a shared bias goes into torch's conv (bit-identical to F.conv)
+    fused_bias = bias  # into torch's conv (bit-identical to F.conv; saves a pass over the output)
+    if per_sample and bias is not None:
+        # a per-sample bias (B, C_out) is the folded conv's bias (B*C_out,); a shared one repeats per example
+        fused_bias = bias.reshape(-1) if bias.ndim == 2 else bias.repeat(batch)
     symmetric = padding_mode == "zeros" and all(left == right for left, right in pads)
     if symmetric:  # let the conv kernel pad: no extra copy of x
         padding = tuple(left for left, _ in pads)
@@ -70,6 +73,4 @@ def direct_conv(
     conv = _conv1d_as_conv2d if ndim == 1 and x.dtype == torch.bfloat16 and x.device.type == "cpu" else _CONV[ndim]
     y = conv(x, weight, fused_bias, stride=stride, padding=padding, dilation=dilation, groups=groups)
 
-    if not per_sample:
-        return y
-    return add_bias(unfold_batch(y, batch), bias, ndim)
+    return unfold_batch(y, batch) if per_sample else y
