@@ -1,14 +1,11 @@
-"""Hydra's torch engine (CPU or CUDA): one grouped convolution and one competition per dilation.
+"""Hydra's torch engine (CPU or CUDA): one convolution and one competition per dilation and representation.
 
-Per dilation, the series and its first difference (zero-padded by one step at the
-end so both are ``L`` long) are stacked as channels and convolved together with a
-grouped ``conv1d`` (``groups = divisor`` univariate, ``divisor * h`` multivariate,
-where each group's input is the sum of its sampled channels, built with one
-matrix product by a channel-count matrix). The padded step does not change the
-difference's convolution at ``t < L - 1`` (it reads a zero, as the padding
-would); the extra output at ``t = L - 1`` is masked out of the counts. Then, as
-the reference: ``max``/``min`` over each group's ``k`` kernels, ``scatter_add``
-of the maximum's value and of 1.
+Per dilation and representation (the series, its first difference), one ``conv1d``
+(multivariate: grouped, ``groups = h``, each group's input the sum of its sampled
+channels, built with one matrix product by a channel-count matrix), then as the
+reference: ``max``/``min`` over each group's ``k`` kernels and ``scatter_add`` of
+the maximum's value and of 1. (Stacking both representations into one grouped
+convolution measured ~20% slower on CPU.)
 """
 
 from __future__ import annotations
@@ -65,38 +62,25 @@ def hydra_transform(x: torch.Tensor, plan: HydraPlan) -> torch.Tensor:
     Shape:
         x: ``(n_cases, n_channels, n_timepoints)``; returns ``(n_cases, n_features)``.
     """
-    n, C, L = x.shape
+    n, C, _ = x.shape
     k, h, divisor = plan.k, plan.h, plan.divisor
-    if divisor > 1:
-        dx = F.pad(torch.diff(x, dim=-1), (0, 1))  # (n, C, L): last step is padding
-        xs = torch.stack((x, dx), dim=1)  # (n, 2, C, L)
-    else:
-        xs = x.unsqueeze(1)  # (n, 1, C, L)
-    valid = None
-    if divisor > 1:
-        valid = torch.ones(divisor, 1, L, dtype=x.dtype, device=x.device)
-        valid[1, :, L - 1] = 0  # the difference's padded step counts nothing
+    representations = [x, torch.diff(x, dim=-1)][:divisor]  # (n, C, L) and (n, C, L - 1)
     out = []
     for d, W, mixer in zip(plan.dilations, plan.weights, plan.mixers):
-        if mixer is None:
-            inp = xs[:, :, 0]  # (n, divisor, L)
-            groups = divisor
-        else:
-            mix = mixer.view(divisor, h, C)
-            inp = torch.einsum("rhc,nrcl->nrhl", mix, xs).reshape(n, divisor * h, L)
-            groups = divisor * h
-        Z = F.conv1d(inp, W, padding=4 * d, dilation=d, groups=groups)  # (n, divisor*h*k, L)
-        Z = Z.view(n, divisor, h, k, L)
-        max_values, max_idx = Z.max(3)  # (n, divisor, h, L)
-        min_idx = Z.min(3).indices  # (values+indices: ~5x faster than argmin over a strided dim)
-        ones = torch.ones_like(max_values)
-        if valid is not None:
-            max_values = max_values * valid
-            ones = ones * valid
-        count = torch.zeros(n, divisor, 2, h, k, dtype=x.dtype, device=x.device)
-        count[:, :, 0].scatter_add_(-1, max_idx, max_values)
-        count[:, :, 1].scatter_add_(-1, min_idx, ones)
-        out.append(count.reshape(n, -1))
+        W = W.view(divisor, h * k, 1, KERNEL_LENGTH)
+        for r, xr in enumerate(representations):
+            if mixer is None:
+                Z = F.conv1d(xr, W[r], padding=4 * d, dilation=d)  # (n, h*k, L_r)
+            else:
+                inp = torch.einsum("hc,ncl->nhl", mixer.view(divisor, h, C)[r], xr)  # (n, h, L_r): channel sums
+                Z = F.conv1d(inp, W[r], padding=4 * d, dilation=d, groups=h)
+            Z = Z.view(n, h, k, -1)
+            max_values, max_idx = Z.max(2)  # (n, h, L_r)
+            min_idx = Z.min(2).indices  # (values+indices: ~5x faster than argmin over the strided axis)
+            count = torch.zeros(n, 2, h, k, dtype=x.dtype, device=x.device)
+            count[:, 0].scatter_add_(-1, max_idx, max_values)
+            count[:, 1].scatter_add_(-1, min_idx, torch.ones_like(max_values))
+            out.append(count.reshape(n, -1))
     if not out:
         return x.new_zeros(n, 0)
     return torch.cat(out, dim=1)
