@@ -151,7 +151,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated datasets that get the fresh-process measurement (default: all run)")
     parser.add_argument("--render", metavar="JSON", default=None,
                         help="measure nothing: re-print the tables of a finished run and rewrite its .md and .png")
+    parser.add_argument("--hydra", action="store_true",
+                        help="run the Hydra / MultiRocket-Hydra rows instead (benchmarks/_ts_hydra.py: aeon's injected bank)")
     args = parser.parse_args(argv)
+    if args.hydra:
+        from _ts_hydra import main as hydra_main
+
+        return hydra_main([*(["--datasets", args.datasets] if args.datasets else []), "--repeats", str(args.repeats),
+                           "--out", os.path.splitext(args.out)[0] + "_hydra.json"])
     console = Console(width=None if sys.stdout.isatty() else 200)
     if args.render:
         return render(console, args.render)
