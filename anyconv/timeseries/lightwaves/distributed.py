@@ -12,6 +12,15 @@ round trip. With one worker the same code runs in-process, without torch.distrib
 
 Spawned workers re-import the caller's ``__main__``: scripts that fit with
 ``n_workers > 1`` need the usual ``if __name__ == "__main__":`` guard.
+
+Inside an existing process group (``torchrun``, possibly across machines, any backend
+that supports ``all_gather_object``): every rank calls
+:func:`fit_in_process_group` (or :func:`select_features_in_group`) with the same
+training data; each computes the candidates of its share of the channels, and every
+rank ends with the same fitted estimator, equal to a single-process fit::
+
+    torch.distributed.init_process_group("gloo")  # under torchrun
+    est = fit_in_process_group(LightWaveS(random_state=0), X, y)
 """
 
 from __future__ import annotations
@@ -19,22 +28,35 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
 
 import numpy as np
 import torch
 
 from anyconv.timeseries.lightwaves.select import _select
 
-__all__ = ["select_features_distributed"]
+__all__ = [
+    "select_features_distributed",
+    "select_features_in_group",
+    "fit_in_process_group",
+    "active_process_group",
+]
+
+#: The process group an estimator's ``fit`` selects its features in (set by
+#: :func:`fit_in_process_group`); ``None``: in this process, or ``n_workers`` spawned ones.
+_ACTIVE: ContextVar[tuple[Any] | None] = ContextVar("anyconv_lightwaves_group", default=None)
 
 
 class _Gloo:
-    def __init__(self, rank: int, world: int) -> None:
-        self.rank, self.world = rank, world
+    def __init__(self, rank: int, world: int, group: Any = None) -> None:
+        self.rank, self.world, self.group = rank, world, group
 
     def all_gather(self, obj: object) -> list:
         out: list = [None] * self.world
-        torch.distributed.all_gather_object(out, obj)
+        torch.distributed.all_gather_object(out, obj, group=self.group)
         return out
 
 
@@ -76,3 +98,64 @@ def select_features_distributed(
         return np.sort(np.load(out_file))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _check_group(group: Any) -> None:
+    if not (torch.distributed.is_available() and torch.distributed.is_initialized()):
+        raise ValueError(
+            "no torch.distributed process group is initialised: call "
+            "torch.distributed.init_process_group(...) first (e.g. under torchrun), or fit with n_workers"
+        )
+
+
+def select_features_in_group(
+    X: np.ndarray, y: np.ndarray, n_features: int, n_candidates: int, batch_size: int = 64, group: Any = None
+) -> np.ndarray:
+    """As :func:`~anyconv.timeseries.lightwaves.select.select_features`, split over the ranks of ``group``.
+
+    Every rank of ``group`` (default: the whole world) calls it with the same ``X`` and
+    ``y``; each transforms its share of the channels; every rank returns the same ids.
+
+    Shape:
+        X ``(n_cases, n_channels, n_timepoints)``, y ``(n_cases,)`` -> ``(<= n_features,)``.
+    """
+    _check_group(group)
+    comm = _Gloo(torch.distributed.get_rank(group), torch.distributed.get_world_size(group), group)
+    box = [_select(comm, X, y, n_features, n_candidates, batch_size)]  # the ids on rank 0, None elsewhere
+    src = 0 if group is None else torch.distributed.get_global_rank(group, 0)
+    torch.distributed.broadcast_object_list(box, src=src, group=group)
+    return np.sort(np.asarray(box[0]))
+
+
+def active_process_group() -> tuple[Any] | None:
+    """``(group,)`` while inside :func:`fit_in_process_group`, else ``None``."""
+    return _ACTIVE.get()
+
+
+@contextmanager
+def _in_group(group: Any) -> Iterator[None]:
+    token = _ACTIVE.set((group,))
+    try:
+        yield
+    finally:
+        _ACTIVE.reset(token)
+
+
+def fit_in_process_group(estimator: Any, X: object, y: object, group: Any = None) -> Any:
+    """``estimator.fit(X, y)`` with the feature selection split over the ranks of ``group``.
+
+    ``estimator`` is a :class:`~anyconv.timeseries.LightWaveS` or
+    :class:`~anyconv.timeseries.LightWaveSClassifier` (with ``n_workers=1``); every rank
+    calls this with the same ``X``, ``y`` and parameters and gets the same fitted
+    estimator as a single-process ``fit``. Returns ``estimator``.
+
+    Shape:
+        X ``(n_cases, n_channels, n_timepoints)``, y ``(n_cases,)``.
+    """
+    _check_group(group)
+    if getattr(estimator, "n_workers", 1) != 1:
+        raise ValueError(
+            f"inside a process group the ranks are the workers: use n_workers=1, got {estimator.n_workers}"
+        )
+    with _in_group(group):
+        return estimator.fit(X, y)

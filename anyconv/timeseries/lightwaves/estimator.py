@@ -21,7 +21,11 @@ from anyconv.timeseries._args import int_at_least, optional_int_at_least
 from anyconv.timeseries._base import BaseRandomKernelTransformer, resolve_device, resolve_n_jobs
 from anyconv.timeseries._classifier import RandomKernelClassifier
 from anyconv.timeseries._layouts import layout
-from anyconv.timeseries.lightwaves.distributed import select_features_distributed
+from anyconv.timeseries.lightwaves.distributed import (
+    active_process_group,
+    select_features_distributed,
+    select_features_in_group,
+)
 from anyconv.timeseries.lightwaves.engine import LightWaveSPlan, apply_lightwaves, plan_lightwaves
 from anyconv.timeseries.lightwaves.kernels import LightWaveSKernels
 from anyconv.timeseries.lightwaves.native import NativeLightWaveSPlan, apply_lightwaves_native, plan_lightwaves_native
@@ -146,7 +150,9 @@ class LightWaveS(BaseRandomKernelTransformer):
         n_candidates = 3 * self.n_features if self.n_candidates is None else self.n_candidates
         n_candidates = max(n_candidates, self.n_features)
         bs = max(1, min(512, (1 << 22) // (84 * X.shape[2])))
-        if self.n_workers == 1:
+        if (group := active_process_group()) is not None:  # fit_in_process_group
+            ids = select_features_in_group(Xs, y, self.n_features, n_candidates, bs, group[0])
+        elif self.n_workers == 1:
             ids = select_features(Xs, y, self.n_features, n_candidates, bs)
         else:
             threads = max(1, resolve_n_jobs(self.n_jobs) // self.n_workers)
