@@ -44,3 +44,12 @@ from anyconv.timeseries.hydra import (  # noqa: E402
 )
 
 __all__ += ["Hydra", "HydraClassifier", "MultiRocketHydra", "MultiRocketHydraClassifier"]
+
+from anyconv.timeseries._regressor import RandomKernelRegressor  # noqa: E402
+from anyconv.timeseries.regressors import (  # noqa: E402
+    MiniRocketRegressor,
+    MultiRocketRegressor,
+    RocketRegressor,
+)
+
+__all__ += ["RandomKernelRegressor", "RocketRegressor", "MiniRocketRegressor", "MultiRocketRegressor"]
