@@ -1,0 +1,107 @@
+"""Peak memory of ``transform``: it must not grow with ``n_cases`` beyond the output.
+
+Usage::
+
+    python benchmarks/timeseries_memory.py [--cases 1000,4000,16000] [--length 300]
+        [--methods minirocket,rocket,multirocket] [--batch-size 256] [--out results.json]
+
+Each measurement runs in a fresh subprocess: build the input in place (no temporaries),
+fit on the first 100 cases, transform a slice once (warm-up: libraries, thread pools,
+layouts; its own peak is reported as ``warm-up``), then reset the kernel's peak-RSS mark (``/proc/self/clear_refs``) and
+transform all cases. ``extra`` = peak RSS during the transform - RSS before it - the
+output array's bytes: the working memory of the transform. Bounded memory means
+``extra`` stays flat as ``n_cases`` grows (it depends on ``batch_size``, the series
+length and ``n_jobs``). Linux only (``/proc``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+
+MiB = 1 << 20
+
+
+def _rss_kib(field: str) -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+def child(method: str, n_cases: int, length: int, batch_size: int | None, n_jobs: int) -> dict:
+    """One measurement (in this process); returns MiB figures."""
+    import numpy as np
+    import torch
+
+    import anyconv.timeseries as ts
+
+    torch.set_num_threads(1)
+    classes = {"minirocket": ts.MiniRocket, "rocket": ts.Rocket, "multirocket": ts.MultiRocket}
+    kernels = {"minirocket": 840, "rocket": 500, "multirocket": 840}
+    X = np.empty((n_cases, 1, length), dtype=np.float32)  # (n_cases, 1, length), filled in place
+    rng = np.random.default_rng(0)
+    for i in range(0, n_cases, 1000):
+        block = X[i : i + 1000, 0]
+        block[:] = rng.standard_normal(block.shape, dtype=np.float32)
+        np.cumsum(block, axis=1, out=block)
+    est = classes[method](n_kernels=kernels[method], random_state=0, n_jobs=n_jobs, batch_size=batch_size)
+    est.fit(X[:100])
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # reset VmHWM to the current RSS
+    warm = _rss_kib("VmRSS")
+    est.transform(X[:200])  # warm-up
+    warm_extra = _rss_kib("VmHWM") - warm
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    before = _rss_kib("VmRSS")
+    out = est.transform(X)
+    peak = _rss_kib("VmHWM")
+    extra = peak - before - out.nbytes // 1024
+    return {
+        "method": method, "n_cases": n_cases, "length": length, "batch_size": batch_size, "n_jobs": n_jobs,
+        "n_features": out.shape[1], "input_mib": X.nbytes / MiB, "output_mib": out.nbytes / MiB,
+        "before_mib": before / 1024, "peak_mib": peak / 1024, "extra_mib": extra / 1024,
+        "warmup_extra_mib": warm_extra / 1024,
+    }  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cases", default="1000,4000,16000")
+    parser.add_argument("--length", type=int, default=300)
+    parser.add_argument("--methods", default="minirocket,rocket,multirocket")
+    parser.add_argument("--batch-size", type=int, default=None, help="default: automatic")
+    parser.add_argument("--n-jobs", type=int, default=1)
+    parser.add_argument("--out", default=None)
+    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        method, n, length, bs, jobs = args.child
+        print(json.dumps(child(method, int(n), int(length), None if bs == "None" else int(bs), int(jobs))))
+        return
+    rows = []
+    print(f"{'method':12} {'cases':>7} {'features':>8} {'input':>8} {'output':>8} {'extra MiB':>9} {'warm-up MiB':>11}")
+    for method in args.methods.split(","):
+        for n in map(int, args.cases.split(",")):
+            argv = [method, str(n), str(args.length), str(args.batch_size), str(args.n_jobs)]
+            done = subprocess.run([sys.executable, __file__, "--child", *argv], capture_output=True, text=True)
+            if done.returncode:
+                raise RuntimeError(done.stderr)
+            row = json.loads(done.stdout.strip().splitlines()[-1])
+            rows.append(row)
+            print(
+                f"{method:12} {n:7d} {row['n_features']:8d} {row['input_mib']:8.1f} "
+                f"{row['output_mib']:8.1f} {row['extra_mib']:9.1f} {row['warmup_extra_mib']:11.1f}"
+            )
+    if args.out:
+        from anyconv.utils.io import atomic_write_json
+
+        atomic_write_json(args.out, {"rows": rows, "args": vars(args)})
+
+
+if __name__ == "__main__":
+    main()
