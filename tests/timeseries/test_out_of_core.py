@@ -41,7 +41,7 @@ def _reference(F, y, scaling, class_weight):
         (30, 50, 3, "standard", None, 0.0),  # n < p: its gram mode
         (45, 20, 3, "variance", "balanced", 0.0),
         (40, 15, 2, "none", None, 0.0),
-        (50, 10, 4, "standard", None, 1e4),  # large means: the shift keeps centring exact
+        (50, 10, 4, "standard", None, 1e6),  # large means: the shift keeps centring exact
     ],
 )
 def test_ridge_equals_ridge_classifier_cv(n, p, n_classes, scaling, class_weight, offset) -> None:
