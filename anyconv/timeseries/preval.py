@@ -24,7 +24,7 @@ centring, rows scaled by ``sqrt(w)``) and the log-loss.
 from __future__ import annotations
 
 import numpy as np
-from scipy.linalg import cho_factor, cho_solve
+from scipy.linalg import cho_factor, cho_solve, cholesky, lapack
 from scipy.optimize import minimize_scalar
 from scipy.special import log_softmax
 
@@ -85,10 +85,13 @@ def loo_ridge_scores(
     if n <= p:
         K = A @ A.T  # (n, n)
         K[np.diag_indices(n)] += alpha
-        factor = cho_factor(K, lower=True)
-        M = cho_solve(factor, np.eye(n))  # (K + alpha I)^-1
-        resid = alpha * (M @ B)  # B - K0 (K0 + alpha I)^-1 B
-        leverage = 1.0 - alpha * np.diag(M)
+        # (K + alpha I)^-1 = Li^T Li with Li = L^-1, all in K's memory (one n x n array)
+        L = cholesky(K, lower=True, overwrite_a=True, check_finite=False)
+        Li, info = lapack.dtrtri(L, lower=1, overwrite_c=1)
+        if info != 0:
+            raise np.linalg.LinAlgError(f"triangular inverse failed (LAPACK info {info})")
+        resid = alpha * (Li.T @ (Li @ B))  # B - K0 (K0 + alpha I)^-1 B
+        leverage = 1.0 - alpha * np.einsum("ij,ij->j", Li, Li)  # diag of the inverse
     else:
         G = A.T @ A  # (p, p)
         G[np.diag_indices(p)] += alpha
