@@ -39,11 +39,14 @@ __all__ += ["Rocket", "RocketClassifier", "LightWaveS", "LightWaveSClassifier"]
 from anyconv.timeseries.hydra import (  # noqa: E402
     Hydra,
     HydraClassifier,
+    HydraRegressor,
     MultiRocketHydra,
     MultiRocketHydraClassifier,
+    MultiRocketHydraRegressor,
 )
 
 __all__ += ["Hydra", "HydraClassifier", "MultiRocketHydra", "MultiRocketHydraClassifier"]
+__all__ += ["HydraRegressor", "MultiRocketHydraRegressor"]
 
 from anyconv.timeseries._regressor import RandomKernelRegressor  # noqa: E402
 from anyconv.timeseries.regressors import (  # noqa: E402
