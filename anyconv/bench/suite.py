@@ -89,9 +89,10 @@ def _check_keys(where: str, table: dict[str, Any], allowed: tuple[str, ...]) -> 
             raise ValueError(f"{where}: unknown key {key!r}{hint}; allowed: {', '.join(allowed)}")
 
 
-def _layers(where: str, names: Any) -> list[str]:
-    if not isinstance(names, list) or not all(isinstance(n, str) for n in names) or not names:
-        raise ValueError(f"{where}: expected a non-empty list of layer names, got {names!r}")
+def _layers(where: str, names: Any, *, allow_empty: bool = False) -> list[str]:
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names) or not (names or allow_empty):
+        what = "a list" if allow_empty else "a non-empty list"
+        raise ValueError(f"{where}: expected {what} of layer names, got {names!r}")
     for name in names:
         try:
             get_spec(name)
@@ -124,7 +125,7 @@ def load_suite(name_or_path: str | Path, *, seeds: list[int] | None = None) -> S
     if not seeds or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds):
         raise ValueError(f"{path}: key 'seeds': expected a non-empty list of ints >= 0, got {seeds!r}")
     suite_layers = _layers(f"{path}: key 'layers'", data.get("layers", []))
-    baselines = _layers(f"{path}: key 'baselines'", data.get("baselines", list(BASELINES)))
+    baselines = _layers(f"{path}: key 'baselines'", data.get("baselines", list(BASELINES)), allow_empty=True)
     tasks = data.get("task")
     if not isinstance(tasks, list) or not tasks:
         raise ValueError(f"{path}: no [[task]] tables; a suite needs at least one task")
