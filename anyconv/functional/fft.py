@@ -116,6 +116,8 @@ def _fold(kernel: Tensor, axis: int, length: int) -> Tensor:
 def _rfft(t: Tensor, sizes: tuple[int, ...], scale: Tensor | None) -> Tensor:
     """Real FFT of ``scale · t`` (``t`` if ``scale`` is None) zero-padded to ``sizes``; the scaling
     is done in place on the padded copy (no second temporary of the input's size)."""
+    if len(sizes) == 1:  # rfft zero-pads itself; scale first (smaller than the padded copy)
+        return rfft(t if scale is None else t * scale, sizes[0])
     pad: list[int] = []  # F.pad wants the last axis first
     for axis, size in zip(range(t.ndim - 1, -1, -1), reversed(sizes)):
         pad += [0, size - t.shape[axis]]
@@ -123,9 +125,43 @@ def _rfft(t: Tensor, sizes: tuple[int, ...], scale: Tensor | None) -> Tensor:
         t = F.pad(t, pad) if any(pad) else t
     else:
         t = F.pad(t, pad).mul_(scale) if any(pad) else t * scale
-    if len(sizes) == 1:  # the 1-D transform is measurably cheaper than rfftn over one axis
-        return torch.fft.rfft(t)
     return torch.fft.rfftn(t, dim=tuple(range(-len(sizes), 0)))
+
+
+def rfft(t: Tensor, n: int) -> Tensor:
+    """``torch.fft.rfft(t, n=n)`` over the last axis, with the cheaper backward of :class:`_Rfft1d`.
+
+    Shape:
+        t: ``(*, m)``, ``m <= n`` → ``(*, n // 2 + 1)`` complex
+    """
+    return _Rfft1d.apply(t, n)
+
+
+class _Rfft1d(torch.autograd.Function):
+    """``torch.fft.rfft(t, n)`` over the last axis with a cheaper backward: torch's backward of a
+    one-sided transform zero-fills the full spectrum and runs a complex-to-complex transform;
+    the adjoint is also ``n · irfft(g')`` with ``g'`` the gradient with its interior
+    frequencies halved (``Re(g_k e^{iθ}) = 2 Re((g_k/2) e^{iθ})``; ``irfft`` reads only the real
+    part of the DC and Nyquist terms, which is what the adjoint takes there). Linear in the
+    gradient, so double backward is exact too.
+
+    Shape:
+        t: ``(*, m)``, ``m <= n`` → ``(*, n // 2 + 1)`` complex
+    """
+
+    @staticmethod
+    def forward(ctx: torch.autograd.function.FunctionCtx, t: Tensor, n: int) -> Tensor:
+        ctx.length, ctx.n = t.shape[-1], n  # type: ignore[attr-defined]
+        return torch.fft.rfft(t, n=n)
+
+    @staticmethod
+    def backward(ctx: torch.autograd.function.FunctionCtx, grad: Tensor) -> tuple[Tensor, None]:
+        n, length = ctx.n, ctx.length  # type: ignore[attr-defined]
+        half = grad * 0.5  # (*, n//2+1): interior frequencies count twice in irfft
+        half[..., 0] = grad[..., 0]
+        if n % 2 == 0:
+            half[..., -1] = grad[..., -1]
+        return torch.fft.irfft(half, n=n, norm="forward")[..., :length], None
 
 
 def _irfft(t: Tensor, sizes: tuple[int, ...]) -> Tensor:
@@ -256,9 +292,12 @@ def _fft_conv(
         z = torch.roll(z, shifts=shifts, dims=dims)[strided]
         return z if out_scale is None else z * out_scale
 
-    sizes = tuple(fast_length(n + k - 1) for n, k in zip(lengths, kernel_sizes))
+    # The kept outputs are z[K-1-left .. n+right-1] of the full linear convolution z (n+K-1
+    # samples); a cyclic one of size N >= n + max(left, right) (and >= n, K) aliases none of
+    # them (overlap-save), so padding less than K - 1 means a shorter transform.
+    sizes = tuple(fast_length(max(n + max(left, right), k)) for n, k, left, right in zip(lengths, kernel_sizes, lefts, rights))
     xf, gf = _rfft(x, sizes, x_scale), _rfft(g, sizes, w_scale)
-    z = _irfft(_mix(xf, gf, groups, per_sample), sizes)  # full linear conv (+ zeros)
+    z = _irfft(_mix(xf, gf, groups, per_sample), sizes)  # the cyclic conv: kept outputs exact
     # y[t] = z[t + K - 1 - left], for the n + left + right - K + 1 outputs of stride 1
     for axis, n, k, left, right in zip(dims, lengths, kernel_sizes, lefts, rights):
         z = z.narrow(axis, k - 1 - left, n + left + right - k + 1)

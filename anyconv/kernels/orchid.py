@@ -55,7 +55,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from anyconv.functional.conv import conv1d
-from anyconv.functional.fft import fast_length
+from anyconv.functional.fft import fast_length, rfft
 from anyconv.kernels._args import choice, positive_int
 from anyconv.kernels.base import Kernel
 
@@ -202,26 +202,24 @@ class OrchidConditioning(Kernel):
         n = fft_size(self.mode, grid, self.seq_len)
         with torch.autocast(a.device.type, enabled=False):
             if self.conditioning == "type1":
-                power = torch.fft.rfft(a, n=n).abs().square() / n  # (N, C, n//2+1), shift-blind
+                power = rfft(a, n).abs().square() / n  # (N, C, n//2+1), shift-blind
                 s = self.freq_norm(self.freq_conv(power).transpose(1, 2)).transpose(1, 2)  # (N, 2C, n//2+1)
                 h = torch.fft.irfft(torch.complex(s[:, 0::2], s[:, 1::2]), n=n)  # (N, C, n)
             else:
                 if self.mode == "causal":  # linear correlation of p samples: any size >= 2p - 1 is exact
                     n_fft = fast_length(2 * p)
-                    h = self._correlation(a, n_fft, scale=1.0 / n)[..., :p]  # (N, C, p): lags 0..p-1
-                    return F.pad(h, (0, taps - p)).unsqueeze(2)  # (N, C, 1, taps): no lag past p-1
-                h = self._correlation(a, n, scale=1.0 / n)  # (N, C, n)
+                    h = self._correlation(a, n_fft)[..., :p]  # (N, C, p): lags 0..p-1
+                    return F.pad(h, (0, taps - p)).mul_(1.0 / n).unsqueeze(2)  # (N, C, 1, taps): no lag past p-1
+                h = self._correlation(a, n).mul_(1.0 / n)  # (N, C, n)
         return engine_layout(h, self.mode, taps).unsqueeze(2)  # (N, C, 1, K)
 
-    def _correlation(self, a: Tensor, n: int, *, scale: float) -> Tensor:
-        """``irfft(conj(rfft(k)) ⊙ σ(rfft(q)), n) · scale``: ``h[τ] = scale · Σ_t k[t] q[t + τ]``.
+    def _correlation(self, a: Tensor, n: int) -> Tensor:
+        """``irfft(conj(rfft(k)) ⊙ σ(rfft(q)), n)``: ``h[τ] = Σ_t k[t] q[t + τ]`` (cyclic, size ``n``).
 
         Shape:
             a: ``(N, 2C, p)`` → ``(N, C, n)``
         """
-        key, query = a.split(self.channels, dim=1)  # (N, C, p) each
-        k = torch.fft.rfft(key * scale, n=n)  # the scale on the real side: one complex pass less
-        q = torch.fft.rfft(query, n=n)  # (N, C, n//2+1)
+        k, q = rfft(a, n).split(self.channels, dim=1)  # one transform of [k; q]: (N, C, n//2+1) each
         if self.activation != "identity":
             act = torch.tanh if self.activation == "tanh" else torch.sigmoid
             q = torch.complex(act(q.real), act(q.imag))

@@ -9,6 +9,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from anyconv.functional.conv import apply
 from anyconv.kernels._args import choice, optional_rate, positive_int
 from anyconv.kernels.implicit import HyenaFilter
 from anyconv.kernels.orchid import ACTIVATIONS, CONDITIONINGS, OrchidConditioning
@@ -196,7 +197,14 @@ class Orchid(KernelConv):
         b, parts = self.block_size, []
         for c, weight in enumerate(weights):
             end = weight.shape[-1]
-            parts.append(self._conv_forward(z[..., :end], weight, None)[..., c * b :])  # (B, C, end - c·b)
+            # Only outputs c·b .. end-1 are kept: torch padding p = end-1-c·b (< end taps) makes
+            # output j the causal y[c·b + j] (the j >= end - c·b past the block are dropped), and
+            # lets the FFT engine transform at size ~(2·end - c·b) instead of 2·end.
+            out, self.engine = apply(
+                z[..., :end], weight, None, ndim=1, padding=end - 1 - c * b, groups=self.channels,
+                method=self.method, flip=True, check_finite=self.check_finite,
+            )  # (B, C, 2·(end - c·b) - 1): anyconv.functional.conv1d's per-sample path
+            parts.append(out[..., : end - c * b])  # (B, C, end - c·b)
         return torch.cat(parts, dim=-1)  # (B, C, L)
 
     def forward(self, x: Tensor) -> Tensor:
