@@ -248,20 +248,37 @@ def plot_tree_modes(rationales: np.ndarray, labels: Sequence[str], path: str | P
 
 
 def plot_rocket_kernels(series: np.ndarray, activations: Sequence[np.ndarray], labels: Sequence[str],
-                        path: str | Path, *, title: str = "Most weighted ROCKET kernels") -> Path:
-    """A series (first channel) and, below it, each kernel's response along it (positive part shaded).
+                        path: str | Path, *, title: str = "Most weighted ROCKET kernels",
+                        positions: Sequence[np.ndarray] | None = None,
+                        thresholds: Sequence[Sequence[float]] | None = None) -> Path:
+    """A series (first channel) and, below it, each kernel's response along it, shaded above its
+    thresholds (default: 0, the ROCKET PPV threshold; MiniRocket views: their biases, so the shade
+    darkens with the number of features that count a position).
+
+    ``positions``: the time of each response value (``rocket_views.response_positions``; default
+    ``0, 1, ...``), so centre-only and first-difference responses line up with the series.
 
     Shape:
-        series: ``(C, T)``; each activation ``(T,)``
+        series: ``(C, T)``; each activation ``(T',)``, its positions ``(T',)``
     """
     n = len(activations)
+    if positions is not None and len(positions) != n:
+        raise ValueError(f"positions must give one array per activation ({n}), got {len(positions)}")
+    if thresholds is not None and len(thresholds) != n:
+        raise ValueError(f"thresholds must give one list per activation ({n}), got {len(thresholds)}")
     fig, axes = subplots(n + 1, 1, (7, 1.1 * (n + 1) + 0.5))
     axes[0, 0].plot(series.T, lw=0.8)
     axes[0, 0].set_ylabel("series", fontsize=7)
     for i, (act, label) in enumerate(zip(activations, labels, strict=True)):
         ax = axes[i + 1, 0]
-        ax.plot(act, lw=0.8, color="k")
-        ax.fill_between(np.arange(len(act)), 0, np.maximum(act, 0), color="red", alpha=0.3)
+        t = np.arange(len(act)) if positions is None else np.asarray(positions[i])
+        if t.shape != np.shape(act):
+            raise ValueError(f"positions[{i}] has shape {t.shape}, activation {i} has shape {np.shape(act)}")
+        levels = [0.0] if thresholds is None else [float(b) for b in thresholds[i]]
+        ax.plot(t, act, lw=0.8, color="k")
+        for b in levels:
+            ax.fill_between(t, b, np.maximum(act, b), color="red", alpha=min(0.3, 0.9 / len(levels)), lw=0)
+        ax.set_xlim(0, max(series.shape[-1] - 1, 1))
         ax.set_ylabel(label, fontsize=6)
         ax.tick_params(labelsize=6)
     axes[-1, 0].set_xlabel("time", fontsize=8)
