@@ -1,8 +1,10 @@
 """FFT engine: ``rfft → multiply → irfft``, O(N log N) in the sequence length.
 
 Linear modes (``valid``, ``same``, ``causal``, ``full``) zero-pad every axis to a fast FFT size
-``>= L + K - 1`` so that nothing wraps; only ``circular`` transforms at size ``L`` (a kernel
-longer than ``L`` is first folded modulo ``L``).
+``>= L + max(left, right)`` (and ``>= K``): no *kept* output wraps (overlap-save; ``L + K - 1``
+for ``full`` and ``causal``, less for smaller paddings); only ``circular`` transforms at size
+``L`` (a kernel longer than ``L`` is first folded modulo ``L``). The 1-D ``rfft`` has a cheaper
+backward than torch's (:func:`rfft`).
 
 **No overflow inside the transform.** A spectrum sums up to ``N`` inputs, so data near the
 floating-point maximum (``1e37`` in float32) overflows to inf inside the FFT and comes back as

@@ -55,7 +55,8 @@ class Orchid(KernelConv):
     features, computed once; the prefix is then transformed zero-padded, with linear (no
     wrap-around) transforms. Block ``c``'s outputs are those of an ordinary causal convolution of
     the past ``z[..., :(c+1)·b]`` with ``h_c = h_static + h_dynamic(u[:c·b])``, one engine call
-    per block (FFT for long blocks), so ``y[t]`` for ``t`` in block ``c`` reads ``u[≤ t]`` through
+    per block (FFT for long blocks; asked for block ``c``'s outputs only, so its transform is
+    ~``(c+2)·b`` long rather than ``2(c+1)·b``), so ``y[t]`` for ``t`` in block ``c`` reads ``u[≤ t]`` through
     the convolution and ``u[< c·b] ⊆ u[< t]`` through the kernel. Block 0's kernel sees no input
     (its dynamic part is a learned constant for Type I, zero for Type II). The cost is that of
     about ``(num_blocks + 1) / 2`` convolutions of length ``L`` plus the conditioning transforms:
