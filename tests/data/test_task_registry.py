@@ -17,7 +17,7 @@ def test_every_kind_has_a_task_and_listing_filters():
         list_tasks(kind="images")
 
 
-@pytest.mark.parametrize("name, suggestion", [("mqr", "mqar"), ("copy", "copying"), ("mnist", "mnist1d")])
+@pytest.mark.parametrize("name, suggestion", [("mqr", "mqar"), ("copy", "copying"), ("mnist1", "mnist1d")])
 def test_unknown_task_suggests_close_matches(name, suggestion):
     with pytest.raises(ValueError, match=f"unknown task '{name}'.*did you mean.*'{suggestion}'"):
         make_task(name)
