@@ -49,7 +49,8 @@ def test_quick_suite_has_baselines_in_every_sequence_task():
     for task in {c.task for c in suite.runs if get_task_info(c.task).kind.startswith("sequence")}:
         layers = {c.layer for c in suite.runs if c.task == task}
         assert {"shortconv1d", "conv1d"} <= layers
-    assert {c.layer for c in suite.runs if c.task == "digits"} == {"conv2d", "replkconv2d"}  # the image task
+    # the image task: the baseline, a structured and a continuous layer
+    assert {c.layer for c in suite.runs if c.task == "digits"} == {"conv2d", "replkconv2d", "ckconv2d"}
 
 
 def test_user_suite_expands_sweeps_seeds_and_fitting_baselines(tmp_path):
