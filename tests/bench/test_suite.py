@@ -105,5 +105,5 @@ def test_empty_baselines_add_no_runs_but_layers_must_be_non_empty(tmp_path):
     text = GOOD.replace('baselines = ["shortconv1d", "conv1d", "conv2d"]', "baselines = []")
     suite = load_suite(_write(tmp_path, text))
     assert {c.layer for c in suite.runs if c.task == "copying"} == {"longconv1d"}
-    with pytest.raises(ValueError, match="key 'layers'.*non-empty list"):
+    with pytest.raises(ValueError, match=r"key 'layers'.*non-empty list"):
         load_suite(_write(tmp_path, text.replace('layers = ["longconv1d"]', "layers = []")))
