@@ -45,7 +45,12 @@ def skimage_images(split: str) -> tuple[Tensor, Tensor]:
 
     Cached: do not modify the result.
     """
-    from skimage import data
+    try:
+        from skimage import data
+    except ImportError as error:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "task 'denoise-skimage' needs scikit-image, which bundles its images: pip install scikit-image"
+        ) from error
 
     names = {"train": TRAIN_IMAGES, "test": TEST_IMAGES}[split]
     images = []
