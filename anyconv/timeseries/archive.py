@@ -32,7 +32,8 @@ __all__ = ["ArchiveDataset", "find_datasets", "published_accuracy", "run_archive
 
 #: Extensions tried for ``NAME_TRAIN`` / ``NAME_TEST``, in order of preference.
 EXTENSIONS = (".ts", ".arff", ".tsv", ".txt")
-#: CLI method -> (file in ``reference_results/``, dataset column, accuracy column).
+#: CLI method -> (file in ``reference_results/``, dataset column, accuracy column). Methods
+#: without a published table (hdc-minirocket, lightwaves, multirocket-hydra) get an empty column.
 PUBLISHED: dict[str, tuple[str, str, str]] = {
     "rocket": ("rocket_results_ucr.csv", "dataset", "accuracy_mean"),
     "minirocket": ("minirocket_results_ucr109_mean.csv", "dataset", "accuracy"),

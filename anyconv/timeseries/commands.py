@@ -38,7 +38,11 @@ METHODS: dict[str, str] = {
     "multirocket": "MultiRocketClassifier",
     "hdc-minirocket": "HDCMiniRocketClassifier",
     "lightwaves": "LightWaveSClassifier",
+    "hydra": "HydraClassifier",
+    "multirocket-hydra": "MultiRocketHydraClassifier",
 }
+#: Other spellings accepted by ``--method`` (after lower-casing and ``_`` -> ``-``).
+ALIASES: dict[str, str] = {"multirockethydra": "multirocket-hydra", "mr-hydra": "multirocket-hydra"}
 
 
 def add_parsers(subparsers: argparse._SubParsersAction) -> None:
@@ -57,11 +61,13 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
         help="every dataset DIR/NAME/NAME_TRAIN.ts|.arff|.tsv; --out is then the results CSV "
         "(rewritten atomically after each dataset; rerunning skips finished datasets)",
     )  # fmt: skip
+    classify.add_argument("--method", required=True, metavar="METHOD", help=f"one of: {', '.join(METHODS)}")
     classify.add_argument(
-        "--method", required=True, metavar="METHOD", help=f"one of: {', '.join(METHODS)}"
-    )
-    classify.add_argument(
-        "--n-kernels", type=int, default=None, metavar="N", help="number of kernels (method default if omitted)"
+        "--n-kernels",
+        type=int,
+        default=None,
+        metavar="N",
+        help="number of kernels (method default if omitted; hydra, multirocket-hydra: kernels per group)",
     )
     classify.add_argument("--seed", type=int, default=0, metavar="N", help="random_state (default 0)")
     classify.add_argument("--n-jobs", type=int, default=1, metavar="N", help="threads (default 1)")
@@ -93,6 +99,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:
 
 def _resolve_method(name: str) -> str:
     key = name.strip().lower().replace("_", "-")
+    key = ALIASES.get(key, key)
     if key in METHODS:
         return key
     close = difflib.get_close_matches(key, list(METHODS), n=2, cutoff=0.5)

@@ -119,3 +119,50 @@ def test_failures_are_rows_and_bad_arguments_are_errors(tmp_path, capsys) -> Non
         find_datasets(tmp_path / "archive" / "Broken")
     assert published_accuracy("rocket")["GunPoint"] == pytest.approx(1.0, abs=0.05)
     assert published_accuracy("lightwaves") == {}
+
+
+HYDRA_ITALY_PUBLISHED = 0.961581  # hydra_results_ucr112.csv (angus924/hydra)
+
+
+def test_archive_hydra_and_multirocket_hydra(tmp_path, monkeypatch) -> None:
+    from anyconv.timeseries import HydraClassifier, MultiRocketHydraClassifier
+
+    built: list = []
+    original = archive_module._run_one
+
+    def run_one(dataset, make_classifier, equalize):  # record the classifiers the CLI builds
+        def make():
+            built.append(make_classifier())
+            return built[-1]
+
+        return original(dataset, make, equalize)
+
+    monkeypatch.setattr(archive_module, "_run_one", run_one)
+    out = tmp_path / "results.csv"
+    for name in ("ItalyPowerDemand", "UnitTest"):
+        os.makedirs(tmp_path / "a" / name)
+        for split in ("TRAIN", "TEST"):
+            shutil.copy(os.path.join(bundled_dataset_dir(name), f"{name}_{split}.ts"), tmp_path / "a" / name)
+    os.makedirs(tmp_path / "b")
+    shutil.copytree(tmp_path / "a" / "UnitTest", tmp_path / "b" / "UnitTest")
+    argv = ["classify", "--archive", str(tmp_path / "a"), "--method", "hydra", "--n-kernels", "2", "--out", str(out)]
+    assert main(argv) == 0
+    assert [type(c) for c in built] == [HydraClassifier] * 2
+    assert all(c.get_params()["n_kernels"] == 2 and c.get_params()["random_state"] == 0 for c in built)
+    (X, y), (Xt, yt) = load_ucr("ItalyPowerDemand", "train"), load_ucr("ItalyPowerDemand", "test")
+    direct = float(np.mean(HydraClassifier(n_kernels=2, random_state=0).fit(X, y).predict(Xt) == yt))
+    italy = next(r for r in _rows(out) if r["dataset"] == "ItalyPowerDemand")
+    assert italy["method"] == "hydra" and italy["status"] == "ok"
+    assert float(italy["accuracy"]) == pytest.approx(direct, abs=1e-12)
+    assert float(italy["published_accuracy"]) == HYDRA_ITALY_PUBLISHED
+    # MultiRocket-Hydra (the aeon-style spelling is accepted) into the same CSV: no published table
+    argv = ["classify", "--archive", str(tmp_path / "b"), "--method", "MultiRocketHydra", "--out", str(out)]
+    assert main(argv) == 0
+    assert type(built[-1]) is MultiRocketHydraClassifier and len(built) == 3
+    rows = {(r["dataset"], r["method"]): r for r in _rows(out)}
+    assert sorted(rows) == [("ItalyPowerDemand", "hydra"), ("UnitTest", "hydra"), ("UnitTest", "multirocket-hydra")]
+    (X, y), (Xt, yt) = load_ucr("UnitTest", "train"), load_ucr("UnitTest", "test")
+    direct = float(np.mean(MultiRocketHydraClassifier(random_state=0).fit(X, y).predict(Xt) == yt))
+    mrh = rows[("UnitTest", "multirocket-hydra")]
+    assert float(mrh["accuracy"]) == pytest.approx(direct, abs=1e-12) and mrh["published_accuracy"] == ""
+    assert published_accuracy("multirocket-hydra") == {}

@@ -12,7 +12,10 @@ from anyconv.data import load_ucr
 from anyconv.timeseries import native
 
 # small settings per method: (n_kernels or None for the method default)
-SMALL = {"minirocket": 84, "rocket": 100, "multirocket": 84, "hdc-minirocket": 84, "lightwaves": None}
+SMALL = {
+    "minirocket": 84, "rocket": 100, "multirocket": 84, "hdc-minirocket": 84, "lightwaves": None,
+    "hydra": None, "multirocket-hydra": None,
+}  # fmt: skip
 
 
 def _classify(tmp_path, method, *extra):
