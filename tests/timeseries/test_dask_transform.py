@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 
 import numpy as np
@@ -56,3 +57,16 @@ def test_bad_input() -> None:
         transform_dask(transformer, da.zeros((2, 2, 2, 2)))
     with pytest.raises(Exception, match="not fitted"):
         transform_dask(MiniRocket(), da.zeros((2, 2, 30)))
+
+
+def test_worker_processes_equal_in_process() -> None:
+    """Real worker processes: the fitted transformer travels pickled, the blocks are computed there."""
+    X = _series(17, seed=2)
+    transformer = MiniRocket(n_kernels=84, random_state=0).fit(X)
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster, distributed.Client(cluster) as c:  # fmt: skip
+        pids = set(c.run(os.getpid).values())
+        assert pids and os.getpid() not in pids  # the work runs in another process
+        got = c.compute(transform_dask(transformer, da.from_array(X, chunks=(6, 2, 30)))).result()
+    np.testing.assert_array_equal(got, transformer.transform(X))
