@@ -4,7 +4,7 @@ The C files in ``anyconv/timeseries/_native/`` are built into the extension
 ``anyconv.timeseries._compiled`` at install time (``pyproject.toml``,
 ``optional = true``: without a C compiler the install still succeeds). Each
 method family wraps its own loops (``rocket/native.py``, ``minirocket/native.py``,
-``lightwaves/native.py``); this module only finds and checks the library:
+``lightwaves/native.py``, ``hydra/native.py``); this module only finds and checks the library:
 
 * :func:`status` says whether it was built and loaded, and if not, why
   (not built, fails to load, a stale build missing a symbol, another ABI version);
@@ -41,7 +41,7 @@ LANES = 8
 ENGINES = ("auto", "native", "torch", "reference")
 #: What ``anyconv_abi_version()`` of a library built from these sources returns
 #: (``ANYCONV_ABI_VERSION`` in ``simd.h``; bump both when a signature changes).
-ABI_VERSION = 2
+ABI_VERSION = 3
 
 _I64, _PTR = ctypes.c_int64, ctypes.c_void_p
 #: Entry points and their argument types (all return an int status, 0 = done).
@@ -51,6 +51,7 @@ SIGNATURES: dict[str, list] = {
     "anyconv_rocket": [_PTR, _I64, _I64, _I64, _I64, _I64, _I64, *[_PTR] * 9, _PTR, _I64],
     "anyconv_minirocket": [_PTR, _I64, _I64, _I64, _I64, _I64, _I64, _PTR, _PTR, _PTR, _PTR, _PTR, _I64, _PTR,
                            _PTR, _I64],
+    "anyconv_hydra": [_PTR, _I64, _I64, _I64, _I64, _I64, _I64, _PTR, _I64, _I64, _I64, _PTR, _I64, _PTR, _PTR, _I64],
 }  # fmt: skip
 _EXTENSION = "anyconv.timeseries._compiled"
 

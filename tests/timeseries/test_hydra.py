@@ -131,7 +131,11 @@ def test_multirocket_hydra_equals_aeon_on_injected_bank() -> None:
     F_aeon = np.concatenate([aeon._scale_hydra.transform(aeon._transform_hydra.transform(Xt)).numpy(),
                              aeon._scale_multirocket.transform(aeon._transform_multirocket.transform(Xt))], 1)
     nh = ours.transformer_.n_hydra_features_
-    np.testing.assert_allclose(F_ours[:, :nh], F_aeon[:, :nh], rtol=1e-4, atol=1e-4)  # Hydra block
+    # Hydra block: raw counts equal within float32 rounding (the native loop sums in its own order) ...
+    raw_aeon = np.asarray(aeon._transform_hydra.transform(Xt))
+    np.testing.assert_allclose(ours.transformer_.transformer.hydra_.transform(Xt), raw_aeon, rtol=1e-5, atol=1e-4)
+    # ... and the sparse scaler's sqrt amplifies a rounding-size difference only in counts near 0
+    assert np.mean(np.isclose(F_ours[:, :nh], F_aeon[:, :nh], rtol=1e-4, atol=1e-4)) > 0.999
     # MultiRocket block: equal but where an output ties a bias (summation order, see multirocket.py)
     assert np.mean(np.isclose(F_ours[:, nh:], F_aeon[:, nh:], rtol=1e-3, atol=1e-3)) > 0.995
     assert abs((ours.predict(Xt) == yt).mean() - (aeon.predict(Xt) == yt).mean()) <= 0.005
@@ -163,8 +167,8 @@ def test_errors() -> None:
         fitted.transform(_series(6, 2, 31))
     with pytest.raises(ValueError, match="n_timepoints"):
         Hydra().fit(_series(3, 1, 8))
-    with pytest.raises(ValueError, match="native"):
-        Hydra(engine="native").fit(X)
+    with pytest.raises(ValueError, match="engine"):
+        Hydra(engine="fast").fit(X)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="n_groups"):
         Hydra(n_groups=0).fit(X)
     with pytest.raises(ValueError, match="bank does not fit"):

@@ -1,7 +1,7 @@
 /*
  * The extension anyconv.timeseries._compiled: an empty Python module whose
  * shared library carries the compiled loops (minirocket.c, pooling.c, rocket.c,
- * lightwaves.c). Python calls them through ctypes (anyconv/timeseries/native.py
+ * lightwaves.c, hydra.c). Python calls them through ctypes (anyconv/timeseries/native.py
  * loads the library, each family's native.py wraps its loop); the module exists
  * so that packaging tools build and install the library like any extension.
  */

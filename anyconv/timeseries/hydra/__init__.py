@@ -1,12 +1,11 @@
 """Hydra and MultiRocket-Hydra (Dempster, Schmidt & Webb, DMKD 2023).
 
 * ``kernels.py`` -- the bank, sampled with numpy from ``random_state`` (or taken from aeon);
-* ``engine.py`` -- torch engine (CPU/CUDA); ``reference.py`` -- numpy loops (test oracle);
+* ``native.py`` -- the compiled loop (``_native/hydra.c``, CPU); ``engine.py`` -- torch engine
+  (CPU/CUDA); ``reference.py`` -- numpy loops (test oracle);
 * ``estimator.py`` -- :class:`Hydra`, :class:`MultiRocketHydra` transformers;
 * ``classifiers.py`` -- :class:`HydraClassifier`, :class:`MultiRocketHydraClassifier`, :class:`SparseScaler`;
 * ``regressors.py`` -- :class:`HydraRegressor`, :class:`MultiRocketHydraRegressor`.
-
-No compiled loop yet: ``engine="native"`` raises ``ValueError``.
 """
 
 from anyconv.timeseries.hydra.classifiers import HydraClassifier, MultiRocketHydraClassifier, SparseScaler

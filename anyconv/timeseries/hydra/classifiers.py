@@ -150,7 +150,7 @@ class HydraClassifier(_HydraHead):
         random_state: int | np.random.RandomState | None = None,
         batch_size: int | None = None,
         device: str = "cpu",
-        engine: Literal["auto", "torch", "reference"] = "auto",
+        engine: Literal["auto", "native", "torch", "reference"] = "auto",
         bank: HydraBank | None = None,
     ) -> None:
         self.n_kernels = n_kernels
@@ -196,7 +196,7 @@ class MultiRocketHydraClassifier(_HydraHead):
         random_state: int | np.random.RandomState | None = None,
         batch_size: int | None = None,
         device: str = "cpu",
-        engine: Literal["auto", "torch", "reference"] = "auto",
+        engine: Literal["auto", "native", "torch", "reference"] = "auto",
         bank: HydraBank | None = None,
     ) -> None:
         self.n_kernels = n_kernels

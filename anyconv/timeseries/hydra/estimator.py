@@ -3,7 +3,8 @@
 ``Hydra.fit`` samples a :class:`~anyconv.timeseries.hydra.kernels.HydraBank` with numpy
 from ``random_state`` (or takes the one passed as ``bank=``, e.g. exported from aeon
 with :func:`~anyconv.timeseries.hydra.kernels.bank_from_aeon`); ``transform`` applies
-it with the torch engine (``engine.py``) or the numpy loops (``reference.py``).
+it with the compiled loop (``native.py``, CPU), the torch engine (``engine.py``, CPU or
+CUDA) or the numpy loops (``reference.py``).
 ``MultiRocketHydra`` concatenates Hydra's features and MultiRocket's.
 """
 
@@ -22,13 +23,14 @@ from anyconv.timeseries._layouts import layout
 from anyconv.timeseries._validation import check_collection, check_consistent
 from anyconv.timeseries.hydra.engine import hydra_transform, make_plan
 from anyconv.timeseries.hydra.kernels import KERNEL_LENGTH, HydraBank, hydra_dilations, sample_hydra_bank
+from anyconv.timeseries.hydra.native import hydra_transform_native, native_bank
 from anyconv.timeseries.hydra.reference import reference_hydra
 from anyconv.timeseries.minirocket.multirocket import MultiRocket
 from anyconv.timeseries.native import choose_engine
 
 __all__ = ["Hydra", "MultiRocketHydra"]
 
-_Engine = Literal["auto", "torch", "reference"]
+_Engine = Literal["auto", "native", "torch", "reference"]
 
 
 def _check_bank(bank: HydraBank, n_channels: int, n_timepoints: int, k: int, g: int) -> HydraBank:
@@ -64,10 +66,12 @@ class Hydra(BaseRandomKernelTransformer):
     n_jobs, random_state, batch_size, device :
         As :class:`~anyconv.timeseries.MiniRocket`. The bank is drawn with numpy
         (``check_random_state(random_state)``): the same kernels on every machine.
-    engine : {"auto", "torch", "reference"}, default="auto"
-        ``"torch"`` (CPU or CUDA; what ``"auto"`` picks) or ``"reference"`` (numpy
-        loops in float64, the test oracle). There is no compiled loop yet:
-        ``"native"`` raises ``ValueError``.
+    engine : {"auto", "native", "torch", "reference"}, default="auto"
+        ``"native"``: one compiled loop convolves and runs the competition in one
+        pass per kernel group, eight cases per vector (CPU; ``_native/hydra.c``);
+        ``"torch"``: CPU or CUDA; ``"auto"``: ``"native"`` on the CPU when the
+        compiled loops are available (:func:`anyconv.timeseries.native.status`),
+        else ``"torch"``; ``"reference"``: numpy loops in float64, the test oracle.
     bank : HydraBank or None, default=None
         Use this bank instead of sampling one (injected weights, e.g. aeon's).
 
@@ -106,8 +110,11 @@ class Hydra(BaseRandomKernelTransformer):
         self.engine = engine
         self.bank = bank
 
+    #: native batches: whole vector blocks of cases
+    _case_multiple: ClassVar[int] = 8
+
     def _engine(self) -> str:
-        return choose_engine(self.engine, self._device, native_ok=False)
+        return choose_engine(self.engine, self._device)
 
     def _fit(self, X: np.ndarray, y: object) -> None:
         g = int_at_least("n_groups", self.n_groups, 1)
@@ -121,21 +128,31 @@ class Hydra(BaseRandomKernelTransformer):
         self.n_features_out_ = self.bank_.n_features
 
     def _elements_per_case(self, n_timepoints: int) -> int:
+        if self._engine() == "native":  # the padded layout and the features: nothing of size (k, L)
+            pad = 4 * int(self.bank_.dilations.max(initial=0))
+            return self.n_channels_ * (n_timepoints + 2 * pad) + self.n_features_out_
         return 3 * self.bank_.divisor * self.bank_.h * self.bank_.k * n_timepoints
 
-    def _plan(self):
+    def _plan(self, engine: str):
+        """The engine's layout of ``bank_`` (built once, :func:`~anyconv.timeseries._layouts.layout`)."""
+        if engine == "native":
+            return layout((self.bank_,), "hydra-native", lambda: native_bank(self.bank_))
         key = ("hydra-torch", str(self._device), self.n_channels_)
         return layout((self.bank_,), key, lambda: make_plan(self.bank_, self.n_channels_, device=self._device))
 
     def _before_transform(self) -> None:
-        if self._engine() == "torch":
-            self._plan()
+        engine = self._engine()
+        if engine != "reference":
+            self._plan(engine)
 
     def _transform(self, X: np.ndarray) -> np.ndarray:
-        if self._engine() == "reference":
+        engine = self._engine()
+        if engine == "reference":
             return reference_hydra(X, self.bank_).astype(np.float32)
+        if engine == "native":
+            return hydra_transform_native(torch.as_tensor(X, dtype=torch.float32), self._plan(engine), self.bank_.k).numpy()
         x = torch.as_tensor(X, dtype=torch.float32).to(self._device)
-        return hydra_transform(x, self._plan()).cpu().numpy()
+        return hydra_transform(x, self._plan(engine)).cpu().numpy()
 
 
 class MultiRocketHydra(BaseRandomKernelTransformer):
@@ -149,7 +166,7 @@ class MultiRocketHydra(BaseRandomKernelTransformer):
         MultiRocket's ``n_kernels`` (49 728 features by default).
     n_jobs, random_state, batch_size, device :
         Passed to both (an int ``random_state`` draws aeon's MultiRocket kernels).
-    engine : {"auto", "torch", "reference"}, default="auto"
+    engine : {"auto", "native", "torch", "reference"}, default="auto"
         Passed to both transformers.
 
     Attributes

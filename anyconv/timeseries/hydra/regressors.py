@@ -52,7 +52,7 @@ class HydraRegressor(_ScaledRegressor):
         random_state: int | np.random.RandomState | None = None,
         batch_size: int | None = None,
         device: str = "cpu",
-        engine: Literal["auto", "torch", "reference"] = "auto",
+        engine: Literal["auto", "native", "torch", "reference"] = "auto",
         bank: HydraBank | None = None,
     ) -> None:
         self.n_kernels = n_kernels
@@ -92,7 +92,7 @@ class MultiRocketHydraRegressor(_ScaledRegressor):
         random_state: int | np.random.RandomState | None = None,
         batch_size: int | None = None,
         device: str = "cpu",
-        engine: Literal["auto", "torch", "reference"] = "auto",
+        engine: Literal["auto", "native", "torch", "reference"] = "auto",
         bank: HydraBank | None = None,
     ) -> None:
         self.n_kernels = n_kernels
