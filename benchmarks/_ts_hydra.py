@@ -137,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
 
         names = [n for n in list_bundled_datasets()
                  if describe_dataset(n).min_length == describe_dataset(n).max_length]  # fmt: skip
+    if args.out and os.path.dirname(args.out):
+        os.makedirs(os.path.dirname(args.out), exist_ok=True)
     print(f"load average at start: {os.getloadavg()}", flush=True)
     rows = []
     for name in names:

@@ -17,6 +17,11 @@ head folded into one affine map, as our classifiers predict; best of up to 20 ca
 feature count and accuracy. Accuracies are also set beside the published ones.
 
 Writes ``--out`` (JSON) and the same rows as CSV next to it (``.csv``).
+
+``--hydra`` runs Hydra and MultiRocket-Hydra against aeon instead (``_ts_hydra.py``: aeon's
+injected bank, accuracy, log-loss, transform and fit+predict ratios; ``…_hydra.json``), and
+``--regression`` the log-loss table of the ROCKET-family classifiers and the five regressors
+against aeon (``timeseries_regression.py``; ``…_regression.json``).
 """
 
 from __future__ import annotations
@@ -153,7 +158,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="measure nothing: re-print the tables of a finished run and rewrite its .md and .png")
     parser.add_argument("--hydra", action="store_true",
                         help="run the Hydra / MultiRocket-Hydra rows instead (benchmarks/_ts_hydra.py: aeon's injected bank)")
+    parser.add_argument("--regression", action="store_true",
+                        help="run the log-loss and regressor rows instead (benchmarks/timeseries_regression.py)")
     args = parser.parse_args(argv)
+    if args.regression:
+        from timeseries_regression import main as regression_main
+
+        return regression_main(["--out", os.path.splitext(args.out)[0] + "_regression.json"])
     if args.hydra:
         from _ts_hydra import main as hydra_main
 

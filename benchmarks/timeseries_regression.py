@@ -175,7 +175,7 @@ def regression_table(kinds: tuple[str, ...], seeds: list[int]) -> list[dict]:
     return rows
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", default="0,1,2", help="comma-separated random_state values (regression)")
     parser.add_argument("--methods", default=",".join(REGRESSORS),
@@ -183,7 +183,7 @@ def main() -> None:
     parser.add_argument("--out", default="")
     parser.add_argument("--skip-log-loss", action="store_true")
     parser.add_argument("--skip-regression", action="store_true")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     kinds = tuple(args.methods.split(","))
     unknown = sorted(set(kinds) - set(REGRESSORS))
     if unknown:
@@ -199,7 +199,8 @@ def main() -> None:
     if args.out:
         with open(args.out, "w") as handle:
             json.dump(result, handle, indent=1)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
