@@ -1,4 +1,4 @@
-"""Rocket/MiniRocket/MultiRocket regressors: scikit-learn RidgeCV agreement, guards, data, learning."""
+"""Rocket/MiniRocket/MultiRocket (and MultiRocket-Hydra) regressors: scikit-learn RidgeCV agreement, guards, data, aeon."""
 
 from __future__ import annotations
 
@@ -140,3 +140,19 @@ def test_ts_files_with_target_labels(tmp_path) -> None:
     np.testing.assert_allclose(y2, np.arange(6) * 0.5)
     pred = MiniRocketRegressor(n_kernels=84, random_state=0).fit(X2, y2).predict(X2)
     assert pred.shape == (6,) and np.all(np.isfinite(pred))
+
+
+def test_multirocket_hydra_regressor_equals_aeon_on_injected_bank() -> None:
+    from aeon.regression.convolution_based import MultiRocketHydraRegressor as AeonMultiRocketHydraRegressor
+
+    from anyconv.timeseries import MultiRocketHydraRegressor
+    from anyconv.timeseries.hydra import bank_from_aeon
+
+    X, y, Xte = _covid(40)
+    aeon = AeonMultiRocketHydraRegressor(n_groups=8, random_state=0).fit(X, y)
+    # Hydra part: aeon's bank (drawn from torch's generator); MultiRocket part: the same int
+    # seed draws aeon's MultiRocket kernels (6 250, aeon's default inside MultiRocketHydra)
+    ours = MultiRocketHydraRegressor(n_groups=8, random_state=0, bank=bank_from_aeon(aeon._transform_hydra))
+    expected = aeon.predict(Xte)
+    assert np.std(expected) > 1e-3  # not a constant prediction that any fit would match
+    np.testing.assert_allclose(ours.fit(X, y).predict(Xte), expected, rtol=1e-5, atol=1e-6)
