@@ -182,7 +182,8 @@ def _mix(xf: Tensor, kf: Tensor, groups: int, per_sample: bool) -> Tensor:
     out_channels, in_per_group = kf.shape[-xf.ndim : -xf.ndim + 2]
     freq = xf.shape[2:]
     if in_per_group == 1 and out_channels == in_channels:  # depthwise: a plain product
-        return xf * (kf[:, :, 0] if per_sample else kf[:, 0])
+        # squeeze, not kf[:, 0]: its backward is a view, where select's fills a zero tensor and copies
+        return xf * (kf.squeeze(2) if per_sample else kf.squeeze(1))
     out_per_group = out_channels // groups
     xg = xf.reshape(batch, groups, in_per_group, *freq)  # (B, g, C_in/g, *F)
     if per_sample:

@@ -30,8 +30,18 @@ and the kernel is ``h = irfft(S, n)``, laid out for the engine (``flip=True``, t
 
 In ``"causal"`` mode the short convs are causal, so the features of a prefix are a prefix of
 the features: the causal layer (:class:`~anyconv.layers.orchid.Orchid`) computes them once and
-asks :meth:`OrchidConditioning.kernel_from_features` for the kernel of each prefix (exactly the
-kernel of the zero-padded prefix), its block-causal construction. The short convolutions
+asks :meth:`OrchidConditioning.block_kernels` for the first ``b + 1`` lags of the kernel of each
+prefix ``u[:c·b]`` (exactly those of the zero-padded prefix), its block-causal construction.
+For Type II with ``σ`` = identity these come from one batched transform of size ``2b`` per
+block instead of one transform per prefix: the lags ``0 .. b`` of the prefix correlation are
+a sum over the query's blocks ``j < c``, and block ``j``'s term correlates ``q`` on block ``j``
+with ``k`` on blocks ``j−1, j`` (a ``2b``-sample window: exact at size ``2b``)::
+
+    S_j = conj(K_j + (−1)^f K_{j−1}) ⊙ Q_j     K_j, Q_j = rfft(block j of k, q; 2b); (−1)^f: a shift by b
+    h_c = irfft(Σ_{j<c} S_j, 2b)[:b+1] / n      a cumulative sum over the blocks
+
+(Type I, and Type II with another ``σ``, which is not linear in the spectrum, compute each
+prefix's kernel in turn.) The short convolutions
 are depthwise ``filter_size``-tap convolutions through the engine (direct, cross-correlation like
 the reference's ``nn.Conv1d``; causal in ``"causal"`` mode, circular in ``"circular"`` mode).
 Spectra are computed in float32 or float64 (autocast off): this module *generates* the kernel;
@@ -88,7 +98,9 @@ def engine_layout(h: Tensor, mode: str, length: int) -> Tensor:
 
 class _ShortConv(nn.Module):
     """Depthwise short convolution (``channels`` → ``channels · multiplier``) with a bias, run by
-    the engine (direct, cross-correlation).
+    the engine (direct, cross-correlation); causal mode calls ``torch.nn.functional.conv1d``
+    with ``K − 1`` zeros on both sides and drops the last ``K − 1`` outputs (the same values,
+    without the engine's padded copy of the input).
 
     Shape:
         x: ``(N, C, L)`` → ``(N, C · multiplier, L)``
@@ -107,6 +119,9 @@ class _ShortConv(nn.Module):
         nn.init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x: Tensor) -> Tensor:
+        if self.mode == "causal":  # torch's symmetric padding, right end cut: no padded copy of x, faster backward
+            k = self.weight.shape[-1]
+            return F.conv1d(x, self.weight, self.bias, padding=k - 1, groups=self.channels)[..., : x.shape[-1]]
         return conv1d(x, self.weight, self.bias, mode=self.mode, groups=self.channels, method="direct")
 
 
@@ -179,26 +194,29 @@ class OrchidConditioning(Kernel):
                 return self.time_norm(self.time_conv(u).transpose(1, 2)).transpose(1, 2)  # (N, C, L)
             k = self.key_norm(self.key_conv(u).transpose(1, 2))  # (N, L, C)
             q = self.query_norm(self.query_conv(u).transpose(1, 2))  # (N, L, C)
-            return torch.cat([k, q], dim=-1).transpose(1, 2)  # (N, 2C, L)
+            return torch.cat([k.transpose(1, 2), q.transpose(1, 2)], dim=1)  # (N, 2C, L), contiguous for the FFT
 
     def kernel_from_features(self, a: Tensor, taps: int | None = None, *, grid: int | None = None) -> Tensor:
         """The kernel of the features ``a`` of an input (or, causal mode, of a prefix of it).
 
-        ``taps`` (causal mode; default: the features' length ``p``) is how many lags to return:
-        those past the prefix's reach are exact zeros for Type II. ``grid`` (default ``taps``) is
-        the length of the whole input, which fixes Type I's transform size and both types'
-        normalisation, so every prefix of one input is treated alike.
+        ``taps`` (causal mode; default: the features' length ``p``) is how many lags to return
+        (the first ``taps``): those past the prefix's reach are exact zeros for Type II.
+        ``grid`` (default ``max(taps, p)``) is the length of the whole input, which fixes Type I's
+        transform size and both types' normalisation, so every prefix of one input is treated alike.
 
         Shape:
             a: ``(N, F, p)`` → ``(N, C, 1, K)``, ``K = taps`` (causal), ``p`` (circular), ``2p`` (same)
         """
         p = a.shape[-1]
         taps = p if taps is None else taps
-        grid = taps if grid is None else grid
+        grid = max(taps, p) if grid is None else grid
         if self.mode != "causal" and taps != p:
             raise ValueError(f"OrchidConditioning: taps != input length needs mode='causal', got mode={self.mode!r}")
-        if not p <= taps <= grid:
-            raise ValueError(f"OrchidConditioning: need features length <= taps <= grid, got {p}, {taps}, {grid}")
+        if not (1 <= taps <= grid and p <= grid):
+            raise ValueError(
+                f"OrchidConditioning: need 1 <= taps <= grid and features length <= grid, got taps {taps}, "
+                f"length {p}, grid {grid}"
+            )
         n = fft_size(self.mode, grid, self.seq_len)
         with torch.autocast(a.device.type, enabled=False):
             if self.conditioning == "type1":
@@ -208,10 +226,42 @@ class OrchidConditioning(Kernel):
             else:
                 if self.mode == "causal":  # linear correlation of p samples: any size >= 2p - 1 is exact
                     n_fft = fast_length(2 * p)
-                    h = self._correlation(a, n_fft)[..., :p]  # (N, C, p): lags 0..p-1
-                    return F.pad(h, (0, taps - p)).mul_(1.0 / n).unsqueeze(2)  # (N, C, 1, taps): no lag past p-1
+                    h = self._correlation(a, n_fft)[..., : min(p, taps)]  # (N, C, min(p, taps)): lags 0..
+                    return F.pad(h, (0, taps - h.shape[-1])).mul_(1.0 / n).unsqueeze(2)  # (N, C, 1, taps): none past p-1
                 h = self._correlation(a, n).mul_(1.0 / n)  # (N, C, n)
         return engine_layout(h, self.mode, taps).unsqueeze(2)  # (N, C, 1, K)
+
+    def block_kernels(self, a: Tensor, block: int, *, grid: int) -> Tensor:
+        """Causal mode: for ``c = 1 .. m``, the first ``block + 1`` lags (``0 .. block``: what an
+        output of block ``c`` reaches back into blocks ``c − 1`` and ``c``) of the kernel of the
+        prefix ``a[..., :c·block]``, i.e. what :meth:`kernel_from_features` gives for that prefix
+        with ``taps=block + 1``.
+
+        Shape:
+            a: ``(N, F, m·block)`` (the features of the first ``m`` blocks) → ``(N, C, m, block + 1)``
+        """
+        if self.mode != "causal":
+            raise ValueError(f"OrchidConditioning.block_kernels needs mode='causal', got mode={self.mode!r}")
+        n_batch, width, length = a.shape
+        b = positive_int("block", block)
+        if length % b or length + 1 > grid:
+            raise ValueError(f"OrchidConditioning.block_kernels: need a whole number of blocks of {b}, shorter than "
+                             f"grid {grid}, got features of length {length}")
+        m = length // b
+        if self.conditioning == "type1" or self.activation != "identity":  # not linear in the spectra: prefix by prefix
+            prefixes = [self.kernel_from_features(a[..., : c * b], b + 1, grid=grid) for c in range(1, m + 1)]
+            return torch.cat(prefixes, dim=2)  # (N, C, m, b+1)
+        n = fft_size(self.mode, grid, self.seq_len)
+        c = self.channels
+        with torch.autocast(a.device.type, enabled=False):
+            spectra = rfft(a.reshape(n_batch, width, m, b), 2 * b)  # (N, 2C, m, b+1): every block at once
+            k, q = spectra.split(c, dim=1)  # (N, C, m, b+1) each
+            sign = torch.ones(b + 1, dtype=a.dtype, device=a.device)
+            sign[1::2] = -1.0  # (−1)^f: block j−1 sits b samples before block j's window
+            k = torch.cat([k[:, :, :1], k[:, :, 1:] + k[:, :, :-1] * sign], dim=2)  # (N, C, m, b+1): window of q_j
+            s = (k.conj() * q).cumsum(dim=2)  # (N, C, m, b+1): block c-1 holds Σ_{j<c} S_j
+            # index τ <= b of the size-2b cyclic correlation is lag τ alone (the window's lags are -b+1 .. 2b-1)
+            return torch.fft.irfft(s, n=2 * b)[..., : b + 1].mul(1.0 / n)  # (N, C, m, b+1): lags 0..b
 
     def _correlation(self, a: Tensor, n: int) -> Tensor:
         """``irfft(conj(rfft(k)) ⊙ σ(rfft(q)), n)``: ``h[τ] = Σ_t k[t] q[t + τ]`` (cyclic, size ``n``).

@@ -48,19 +48,29 @@ class Orchid(KernelConv):
     not: its FFT of size ``L`` wraps the future around, and its conditioning network reads the
     whole sequence, so the kernel applied at time ``t`` already depends on ``u[t+1:]``.
     Here the positions are cut into blocks of ``b = ⌈seq_len / num_blocks⌉`` (``num_blocks``
-    blocks at ``L = seq_len``; the boundaries do not depend on ``L``), and the kernel for the
-    outputs of block ``c`` (positions ``[c·b, (c+1)·b)``) is computed from the input *before*
-    that block only: the conditioning network's time-domain features are causal (causal short
-    convs, a LayerNorm per time step), so those of the prefix ``u[:c·b]`` are a prefix of the
-    features, computed once; the prefix is then transformed zero-padded, with linear (no
-    wrap-around) transforms. Block ``c``'s outputs are those of an ordinary causal convolution of
-    the past ``z[..., :(c+1)·b]`` with ``h_c = h_static + h_dynamic(u[:c·b])``, one engine call
-    per block (FFT for long blocks; asked for block ``c``'s outputs only, so its transform is
-    ~``(c+2)·b`` long rather than ``2(c+1)·b``), so ``y[t]`` for ``t`` in block ``c`` reads ``u[≤ t]`` through
-    the convolution and ``u[< c·b] ⊆ u[< t]`` through the kernel. Block 0's kernel sees no input
-    (its dynamic part is a learned constant for Type I, zero for Type II). The cost is that of
-    about ``(num_blocks + 1) / 2`` convolutions of length ``L`` plus the conditioning transforms:
-    ``O(num_blocks · L log L)`` for ``L <= seq_len`` (longer inputs get more blocks of size ``b``).
+    blocks at ``L = seq_len``; the boundaries do not depend on ``L``; longer inputs get more
+    blocks of size ``b``), and the output of block ``c`` (positions ``[c·b, (c+1)·b)``) is::
+
+        y[t] = (z ∗ h_static)[t] + (z ∗ h_c)[t],   h_c = the first b+1 lags of h_dynamic(u[:c·b])
+
+    ``h_static`` is shared by all blocks (one causal engine call over the whole sequence, what
+    ``hyena1d`` does). The dynamic kernel of block ``c`` is computed from the input *before*
+    that block only, and has ``b + 1`` taps (lags ``0 .. b``; block 0 has none): the
+    conditioning network's time-domain features are causal (causal short convs, a LayerNorm
+    per time step), so those of the prefix ``u[:c·b]`` are a prefix of the features, computed
+    once; the kernel of the prefix is that of the zero-padded prefix (linear, no wrap-around
+    transforms; :meth:`~anyconv.kernels.orchid.OrchidConditioning.block_kernels` gets every
+    block's from one batched transform). Block ``c``'s dynamic part then reads the window
+    ``z[(c−1)·b .. (c+1)·b−1]`` (blocks ``c − 1`` and ``c``) only: one engine call convolves
+    every block's window with its own kernel (per-sample weights ``(B, C·m, 1, b+1)``, the
+    blocks as channels, ``groups = C·m``; its ``b`` valid outputs are block ``c``'s). So
+    ``y[t]`` for ``t`` in block ``c`` reads ``u[≤ t]`` through the convolution and
+    ``u[< c·b] ⊆ u[< t]`` through the kernel. The cost is one static convolution of length
+    ``L`` plus transforms of size ``2b`` for ``m = ⌈L/b⌉ − 1`` blocks (about ``2L·m/(m+1)`` in
+    all): ``O(L log L)``. (Until 2026-11-28 the dynamic kernel of block ``c`` covered all
+    ``(c+1)·b`` lags, one engine call per block on the whole prefix: ~3.5× the transform
+    volume of one convolution at 4 blocks. Lags past ``b`` of ``h_dynamic(u[:c·b])`` are now
+    dropped; the static kernel still spans every lag.)
 
     Args:
         channels: model width ``C``.
@@ -137,7 +147,8 @@ class Orchid(KernelConv):
             )
         self.D = nn.Parameter(torch.empty(channels, **factory))  # skip of the global conv (reference: its bias)
         self.out_proj = nn.Conv1d(channels, channels, 1, **factory)
-        self._frozen: list[Tensor] | None = None  # set on copies made by bake(x)
+        self._frozen: tuple[Tensor, Tensor | None] | None = None  # set on copies made by bake(x)
+        self._frozen_shape: tuple[int, int] = (0, 0)  # (batch, length) the frozen kernels were made for
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -158,55 +169,84 @@ class Orchid(KernelConv):
             k = torch.roll(k, length // 2, dims=-1)  # the engine's centred circular layout: ⌈(L-1)/2⌉ = L // 2
         return k
 
+    def kernel_parts(self, v: Tensor) -> tuple[Tensor, Tensor | None]:
+        """The kernels the global convolution applies, from the conditioning input ``v``.
+
+        Non-causal modes: ``(h_static + h_dynamic(v), None)``, one kernel per example (or the
+        shared static kernel when ``conditioning="none"``). Causal: ``(h_static, h_blocks)``,
+        ``h_static`` shared with ``min(L, seq_len)`` taps, ``h_blocks[:, i·m + c − 1]`` the
+        dynamic kernel of channel ``i`` for block ``c = 1 .. m`` (``b + 1`` taps), or None when
+        there is no dynamic part (``conditioning="none"``, or one block).
+
+        Shape:
+            v: ``(B, C, L)`` → ``(B, C, 1, K)`` or ``(C, 1, K)`` (``K = L``, or ``2L`` for same),
+            and None; causal: ``(C, 1, min(L, seq_len))`` and ``(B, C·m, 1, b+1)``, ``m = ⌈L/b⌉ − 1``
+        """
+        batch, _, length = v.shape
+        if self.mode != "causal":
+            static = self._static_weight(length)  # (C, 1, K)
+            if self.kernel is None:
+                return static, None
+            return static + self.kernel(v), None  # (B, C, 1, K)
+        static = self.static(min(length, self.seq_len))  # (C, 1, n): lags 0..n-1
+        b = self.block_size
+        m = -(-length // b) - 1  # blocks with a dynamic kernel: 1 .. m
+        if self.kernel is None or m == 0:
+            return static, None
+        if batch == 0:  # MKL's FFT rejects B = 0
+            return static, static.new_zeros(0, self.channels * m, 1, b + 1)
+        features = self.kernel.features(v[..., : m * b])  # (B, F, m·b): causal, so the prefix's features
+        blocks = self.kernel.block_kernels(features, b, grid=length)  # (B, C, m, b+1)
+        return static, blocks.reshape(batch, self.channels * m, 1, b + 1)  # (B, C·m, 1, b+1)
+
     def global_weights(self, v: Tensor) -> list[Tensor]:
-        """The per-example kernels of the global convolution, from the conditioning input ``v``:
-        one per block in causal mode (block ``c``'s has ``min((c+1)·b, L)`` taps and is computed
-        from ``v[..., :c·b]``), else one.
+        """For analysis: the whole kernel each output block applies, per example: one per block
+        in causal mode (block ``c``'s has ``min((c+1)·b, L)`` taps: ``h_static`` plus, on its
+        first ``b + 1`` lags, block ``c``'s dynamic kernel), else one. The forward pass does
+        not build these (it applies the parts, see :meth:`kernel_parts`).
 
         Shape:
             v: ``(B, C, L)`` → list of ``(B, C, 1, K_c)`` (``K = L``, or ``2L`` for same)
         """
         batch, _, length = v.shape
-        static = self._static_weight(length)  # (C, 1, K)
+        static, blocks = self.kernel_parts(v)
         if self.mode != "causal":
-            if self.kernel is None:
-                return [static.expand(batch, *static.shape)]  # (B, C, 1, K)
-            return [static + self.kernel(v)]  # (B, C, 1, K)
-        b = self.block_size
+            return [static.expand(batch, *static.shape) if static.ndim == 3 else static]  # (B, C, 1, K)
+        b, n = self.block_size, static.shape[-1]
         ends = [min((c + 1) * b, length) for c in range(-(-length // b))]  # block c is [c·b, ends[c])
-        if self.kernel is None:
-            return [static[..., :end].expand(batch, -1, -1, -1) for end in ends]  # (B, C, 1, end) each
-        if batch == 0:
-            return [static.new_zeros(0, self.channels, 1, end) for end in ends]  # MKL's FFT rejects B = 0
-        features = self.kernel.features(v)  # (B, F, L): causal, so a prefix's features are a prefix
+        dynamic = None if blocks is None else blocks.reshape(batch, self.channels, -1, b + 1)  # (B, C, m, b+1)
         weights = []
         for c, end in enumerate(ends):
-            prefix = features[..., : c * b] if c else features.new_zeros(batch, features.shape[1], 1)  # block 0: nothing
-            dynamic = self.kernel.kernel_from_features(prefix, end, grid=length)  # (B, C, 1, end)
-            weights.append(static[..., :end] + dynamic)
+            w = nn.functional.pad(static[..., :end], (0, max(end - n, 0))).expand(batch, -1, -1, -1)  # (B, C, 1, end)
+            if c and dynamic is not None:  # end >= c·b + 1 >= b + 1
+                w = w + nn.functional.pad(dynamic[:, :, c - 1, None], (0, end - b - 1))
+            weights.append(w)
         return weights
 
-    def _global_conv(self, z: Tensor, weights: list[Tensor]) -> Tensor:
-        """``conv(z, h)`` through the engine's per-sample path; causal: block ``c``'s outputs from
-        the convolution of ``z[..., :end_c]`` with its own kernel (one engine call per block).
+    def _global_conv(self, z: Tensor, static: Tensor, blocks: Tensor | None) -> Tensor:
+        """``conv(z, h) + D ⊙ z`` through the engine's per-sample path; causal: the static
+        convolution of the whole sequence plus, for each block ``c >= 1``, its window
+        ``z[(c−1)·b .. (c+1)·b−1]`` convolved with its dynamic kernel (one engine call for all
+        blocks; the ``b`` valid outputs are block ``c``'s).
 
         Shape:
-            z: ``(B, C, L)``; weights: list of ``(B, C, 1, K_c)`` → ``(B, C, L)``
+            z: ``(B, C, L)``; static: ``(C, 1, K)`` or ``(B, C, 1, K)``; blocks: ``(B, C·m, 1, b+1)`` → ``(B, C, L)``
         """
-        if self.mode != "causal":
-            return self._conv_forward(z, weights[0], None)  # (B, C, L)
-        b, parts = self.block_size, []
-        for c, weight in enumerate(weights):
-            end = weight.shape[-1]
-            # Only outputs c·b .. end-1 are kept: torch padding p = end-1-c·b (< end taps) makes
-            # output j the causal y[c·b + j] (the j >= end - c·b past the block are dropped), and
-            # lets the FFT engine transform at size ~(2·end - c·b) instead of 2·end.
-            out, self.engine = apply(
-                z[..., :end], weight, None, ndim=1, padding=end - 1 - c * b, groups=self.channels,
+        y = self._conv_forward(z, static, None)  # (B, C, L): causal, same or circular
+        if blocks is not None:
+            batch, channels, length = z.shape
+            b = blocks.shape[-1] - 1
+            m = blocks.shape[1] // channels
+            extra = (m + 1) * b - length  # 0 .. b-1: zeros after the last, partial block
+            tiles = (nn.functional.pad(z, (0, extra)) if extra else z).reshape(batch, channels, m + 1, b)  # (B, C, m+1, b)
+            windows = torch.cat([tiles[:, :, :m], tiles[:, :, 1:]], dim=-1)  # (B, C, m, 2b): blocks c-1, c for c = 1..m
+            dynamic, _ = apply(
+                windows.reshape(batch, channels * m, 2 * b), blocks, None, ndim=1, padding=0, groups=channels * m,
                 method=self.method, flip=True, check_finite=self.check_finite,
-            )  # (B, C, 2·(end - c·b) - 1): anyconv.functional.conv1d's per-sample path
-            parts.append(out[..., : end - c * b])  # (B, C, end - c·b)
-        return torch.cat(parts, dim=-1)  # (B, C, L)
+            )  # (B, C·m, b): valid outputs, output j is position c·b + j
+            tail = dynamic.reshape(batch, channels, m * b)[..., : length - b]  # (B, C, L - b): positions b ..
+            y = y + nn.functional.pad(tail, (b, 0))  # (B, C, L)
+        return torch.addcmul(y, z, self.D[:, None])  # (B, C, L)
 
     def forward(self, x: Tensor) -> Tensor:
         if x.ndim != 3 or x.shape[1] != self.channels or x.shape[-1] < 1:
@@ -215,17 +255,18 @@ class Orchid(KernelConv):
         u = self.in_proj(x)  # (B, 3C, L)
         x0, x1, v = self.short_filter(u).split(c, dim=1)  # each (B, C, L)
         if self._frozen is None:
-            weights = self.global_weights(u[:, 2 * c :])  # list of (B, C, 1, K_c)
+            # the v stream again, by its own 1×1 conv: cheaper than u[:, 2C:], whose backward fills a (B, 3C, L) zero tensor
+            bias = None if self.in_proj.bias is None else self.in_proj.bias[2 * c :]
+            v_in = nn.functional.conv1d(x, self.in_proj.weight[2 * c :], bias)  # (B, C, L)
+            static, blocks = self.kernel_parts(v_in)  # (C, 1, K) or (B, C, 1, K); (B, C·m, 1, b)
         else:
-            weights = self._frozen
-            taps = 2 * x.shape[-1] if self.mode == "same" else x.shape[-1]
-            if weights[0].shape[0] != x.shape[0] or weights[-1].shape[-1] != taps:
+            static, blocks = self._frozen
+            if self._frozen_shape != (x.shape[0], x.shape[-1]):
                 raise ValueError(
-                    f"Orchid (baked): kernels frozen for batch {weights[0].shape[0]} and {weights[-1].shape[-1]} "
-                    f"taps, got x of shape {tuple(x.shape)}"
+                    f"Orchid (baked): kernels frozen for batch {self._frozen_shape[0]} and length "
+                    f"{self._frozen_shape[1]}, got x of shape {tuple(x.shape)}"
                 )
-        z = x1 * v  # (B, C, L)
-        z = self._global_conv(z, weights) + z * self.D[:, None]  # (B, C, L)
+        z = self._global_conv(x1 * v, static, blocks)  # (B, C, L)
         return self.out_proj(x0 * z)
 
     @torch.no_grad()
@@ -240,7 +281,9 @@ class Orchid(KernelConv):
         if x.ndim != 3 or x.shape[1] != self.channels:
             raise ValueError(f"Orchid.bake: expected x of shape (B, {self.channels}, L), got {tuple(x.shape)}")
         baked = copy.deepcopy(self)
-        baked._frozen = [w.detach() for w in self.global_weights(self.in_proj(x)[:, 2 * self.channels :])]
+        static, blocks = self.kernel_parts(self.in_proj(x)[:, 2 * self.channels :])
+        baked._frozen = (static.detach(), None if blocks is None else blocks.detach())
+        baked._frozen_shape = (x.shape[0], x.shape[-1])
         return baked
 
     def extra_repr(self) -> str:

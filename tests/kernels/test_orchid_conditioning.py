@@ -70,6 +70,27 @@ def test_type2_causal_is_the_cross_correlation_of_the_prefix():
             torch.testing.assert_close(got[:, :, 0], _ref_type2_causal(net, u[..., :p], 12), rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("conditioning", ["type1", "type2"])
+def test_block_kernels_are_the_first_lags_of_each_prefix_kernel(conditioning):
+    """The first b + 1 lags of each prefix's kernel. Type II's batched route (one transform of
+    size 2b per block, a cumulative sum) against the oracle on each truncated prefix; Type I
+    (prefix by prefix) against kernel_from_features."""
+    net = _net(conditioning, "causal", seq_len=20)
+    u = torch.randn(2, 3, 20, dtype=D64)
+    with torch.no_grad():
+        features = net.features(u)
+        for b in (1, 3, 5, 6):
+            m = 19 // b  # the blocks 1 .. m of a 20-sample input
+            got = net.block_kernels(features[..., : m * b], b, grid=20)  # (N, C, m, b+1)
+            assert got.shape == (2, 3, m, b + 1)
+            for c in range(1, m + 1):
+                if conditioning == "type2":
+                    want = _ref_type2_causal(net, u[..., : c * b], 20)[..., : b + 1]
+                else:
+                    want = net.kernel_from_features(features[..., : c * b], 20, grid=20)[:, :, 0, : b + 1]
+                torch.testing.assert_close(got[:, :, c - 1], want, rtol=1e-10, atol=1e-12)
+
+
 def test_type2_same_has_both_signs_of_lag():
     net = _net("type2", "same", seq_len=8)
     u = torch.randn(1, 3, 8, dtype=D64)
@@ -172,8 +193,16 @@ def test_errors_name_what_was_expected():
         net(torch.randn(2, 4, 8))
     with pytest.raises(ValueError, match="needs mode='causal'"):
         OrchidConditioning(3, 8, mode="same").kernel_from_features(torch.randn(2, 6, 8), 10, grid=10)
-    with pytest.raises(ValueError, match="features length <= taps <= grid"):
-        net.kernel_from_features(torch.randn(2, 6, 8), 4)
+    with pytest.raises(ValueError, match="features length <= grid"):
+        net.kernel_from_features(torch.randn(2, 6, 8), 4, grid=6)
+    with pytest.raises(ValueError, match="1 <= taps <= grid"):
+        net.kernel_from_features(torch.randn(2, 6, 8), 0)
+    with pytest.raises(ValueError, match="whole number of blocks of 3"):
+        net.block_kernels(torch.randn(2, 6, 8), 3, grid=9)
+    with pytest.raises(ValueError, match="shorter than grid 8"):
+        net.block_kernels(torch.randn(2, 6, 8), 4, grid=8)
+    with pytest.raises(ValueError, match="block_kernels needs mode='causal'"):
+        OrchidConditioning(3, 8, mode="circular").block_kernels(torch.randn(2, 6, 8), 4, grid=8)
     with pytest.raises(ValueError, match="conditioning must be one of"):
         OrchidConditioning(3, 8, conditioning="type3")
     with pytest.raises(ValueError, match="mode must be one of"):

@@ -26,8 +26,9 @@ def _layer(mode: str = "causal", conditioning: str = "type2", channels: int = 3,
 
 def _reference_causal_type2(layer: Orchid, x: torch.Tensor) -> torch.Tensor:
     """The causal block written out: torch convs for the projections and the short conv, a
-    Python loop for the global convolution, and the kernel of output ``t`` computed from the
-    *truncated* input ``u[..., :c·b]`` (no masks) by the correlation oracle."""
+    Python loop for the global convolution, and the kernel of output ``t`` in block ``c``: the
+    static kernel plus the first ``b + 1`` lags of the kernel computed from the *truncated* input
+    ``u[..., :c·b]`` (no masks) by the correlation oracle."""
     c, length = layer.channels, x.shape[-1]
     u = F.conv1d(x, layer.in_proj.weight, layer.in_proj.bias)  # (B, 3C, L)
     k = layer.short_filter_size
@@ -42,7 +43,9 @@ def _reference_causal_type2(layer: Orchid, x: torch.Tensor) -> torch.Tensor:
     for t in range(length):
         start = (t // layer.block_size) * layer.block_size
         if start not in kernels:
-            kernels[start] = static + _ref_type2_causal(layer.kernel, u[:, 2 * c :, :start], length)
+            dynamic = _ref_type2_causal(layer.kernel, u[:, 2 * c :, :start], length)  # (B, C, L): every lag
+            dynamic[..., layer.block_size + 1 :] = 0  # the construction keeps lags 0 .. b
+            kernels[start] = static + dynamic
         h = kernels[start]
         out[..., t] = sum(h[..., s_] * z[..., t - s_] for s_ in range(t + 1))
     out = out + z * layer.D[:, None]
