@@ -89,16 +89,35 @@ def test_native_equals_torch_engine(n_channels: int) -> None:
     np.testing.assert_allclose(nat.transform(X), tor.transform(X), rtol=1e-5, atol=1e-4)
 
 
+def _cpu_has_fma() -> bool:
+    """Whether the loop's fused multiply-add copy runs here (x86 Linux; elsewhere: unknown, False)."""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            return " fma " in fh.read().replace("\n", " ")
+    except OSError:
+        return False
+
+
 @needs_native
-@pytest.mark.parametrize("n_channels", [1, 4])
+@pytest.mark.parametrize("n_channels", [1, 4, 12])
 def test_native_equals_aeon_on_its_bank(n_channels: int) -> None:
+    """Equal to aeon's features; bit for bit where the loop has FMA (torch's conv1d order, torch's channel sum).
+
+    The series has flat stretches: there the k responses differ only by rounding, and which
+    kernel wins depends on the order of the sums (12 channels: 6 per group, torch's four
+    partial sums with a remainder).
+    """
     pytest.importorskip("aeon")
     from aeon.transformations.collection.convolution_based import HydraTransformer
 
     X = _series(6, n_channels, 40, seed=n_channels)
+    X[:, :, 10:25] = X[:, :, 10:11] + 0.5  # a plateau (nonzero: zeros would tie exactly everywhere)
     aeon = HydraTransformer(output_type="numpy", n_groups=8, random_state=1).fit(X)
     ours = Hydra(n_groups=8, bank=bank_from_aeon(aeon), engine="native").fit(X)
-    np.testing.assert_allclose(ours.transform(X), aeon.transform(X), rtol=1e-5, atol=1e-5)
+    expected = np.asarray(aeon.transform(X))
+    np.testing.assert_allclose(ours.transform(X), expected, rtol=1e-5, atol=1e-5)
+    if _cpu_has_fma():
+        np.testing.assert_array_equal(ours.transform(X), expected)
     # integer weights in aeon's own module, integer series: aeon's ties (torch's max / min) equal ours exactly
     inner = aeon._hydra
     inner.W = torch.as_tensor(np.random.RandomState(0).randint(-2, 3, size=tuple(inner.W.shape)), dtype=torch.float32)
@@ -179,4 +198,5 @@ def test_loop_checks_its_ranges() -> None:
     assert call(n_cases=7) == -2  # not whole vector blocks
     assert call(pad=7) == -2  # 4 * dilation 2 > pad
     assert call(divisor=3) == -2
-    assert call(channels=ch - 1) == -3
+    assert call(channels=ch - 1) == -3  # a negative id (ids are 0..2)
+    assert call(channels=torch.full_like(ch, 3)) == -3  # id == n_channels

@@ -60,8 +60,8 @@ static inline __attribute__((always_inline)) void compete(const float *row, int6
         v8i bi = SPLAT_I(0), wi = SPLAT_I(0);
         for (int q = 0; q < K; q++) {
             const float *wq = w + q * TAPS;
-            v8f z = SPLAT(wq[0]) * xi[0];
-            for (int i = 1; i < TAPS; i++)
+            v8f z = SPLAT(0.0f); /* z = fma(w_i, x_i, z) in tap order from 0: torch's conv1d on CPU */
+            for (int i = 0; i < TAPS; i++)
                 z += SPLAT(wq[i]) * xi[i];
             if (q == 0) {
                 best = worst = z;
@@ -81,27 +81,35 @@ static inline __attribute__((always_inline)) void compete(const float *row, int6
 }
 
 /* Group input for one block: the sum of the group's channels (r = 1: of their
- * first differences), in channel order, zero padded by pad on both sides. */
+ * first differences), zero padded by pad on both sides. Summed in the order torch's
+ * CPU kernel sums a tensor over a dimension (aeon's X[:, idx].sum(2); measured with
+ * torch 2.13, capabilities default, AVX2 and AVX-512): time steps in whole blocks of
+ * 32 in channel order; the remaining ones in four partial sums (channel m into
+ * sum m % 4 over whole groups of four, the rest into sum 0), then ((s0 + s1) + s2) + s3.
+ * So the features equal aeon's bit for bit (with the FMA copies). */
 static void group_input(const float *x, int64_t n_cases, int64_t sc, int64_t pad, int64_t L, int r,
                         const int64_t *chans, int64_t n_per, float *dst)
 {
     const int64_t n = L - r; /* length of the representation */
-    memset(dst, 0, sizeof(float) * (size_t)((n + 2 * pad) * LANES));
+    const int64_t whole = n_per - n_per % 4, in_order = n - n % 32;
+    memset(dst, 0, sizeof(float) * (size_t)(pad * LANES));
+    memset(dst + (pad + n) * LANES, 0, sizeof(float) * (size_t)(pad * LANES));
     float *d0 = dst + pad * LANES;
-    for (int64_t m = 0; m < n_per; m++) {
-        const float *xc = x + chans[m] * sc + pad * n_cases;
-        for (int64_t t = 0; t < n; t++) {
-            v8f v, acc;
-            LOAD8(v, xc + t * n_cases);
+    for (int64_t t = 0; t < n; t++) {
+        v8f s[4] = {SPLAT(0.0f), SPLAT(0.0f), SPLAT(0.0f), SPLAT(0.0f)};
+        for (int64_t m = 0; m < n_per; m++) {
+            const float *p = x + chans[m] * sc + (pad + t) * n_cases;
+            v8f v;
+            LOAD8(v, p);
             if (r == 1) {
                 v8f next;
-                LOAD8(next, xc + (t + 1) * n_cases);
+                LOAD8(next, p + n_cases);
                 v = next - v;
             }
-            LOAD8(acc, d0 + t * LANES);
-            acc = m == 0 ? v : acc + v;
-            memcpy(d0 + t * LANES, &acc, sizeof acc);
+            s[t < in_order || m >= whole ? 0 : m % 4] += v;
         }
+        const v8f total = ((s[0] + s[1]) + s[2]) + s[3];
+        memcpy(d0 + t * LANES, &total, sizeof total);
     }
 }
 
