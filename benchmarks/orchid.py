@@ -7,8 +7,8 @@
 N, the contenders interleaved (shared machine: only the ratios are meaningful). The attention
 block is ``in_proj (C → 3C) → F.scaled_dot_product_attention(q, k, v, is_causal=True) →
 out_proj`` with one head of width ``C`` (torch picks its fused CPU kernel). The Orchid block is
-:class:`anyconv.Orchid` in causal mode (default Type II conditioning, 4 causal blocks). Context
-rows: causal Orchid with 2 blocks, non-causal Orchid (``bidirectional=True``: one convolution, no
+:class:`anyconv.Orchid` in causal mode (default Type II conditioning, 2 causal blocks). Context
+rows: causal Orchid with 4 blocks, non-causal Orchid (``bidirectional=True``: one convolution, no
 blocks) and ``hyena1d`` (the same block with a static kernel: the floor of a causal Orchid).
 
 **Memory** is the bytes of the tensors autograd saves for the backward (each storage counted
@@ -85,8 +85,8 @@ def slope(xs: list[float], ys: list[float]) -> float:
 def contenders(channels: int, length: int, attention_max: int) -> dict[str, nn.Module]:
     """The blocks timed at one length: causal Orchid (the comparison), then context rows."""
     blocks: dict[str, nn.Module] = {
-        "orchid": Orchid(channels, length),  # causal, Type II, 4 blocks
-        "orchid nb=2": Orchid(channels, length, num_blocks=2),
+        "orchid": Orchid(channels, length),  # causal, Type II, 2 blocks
+        "orchid nb=4": Orchid(channels, length, num_blocks=4),
         "orchid same": Orchid(channels, length, bidirectional=True),  # non-causal: one convolution
         "hyena1d": HyenaOperator1d(channels, length),
     }
@@ -98,7 +98,7 @@ def contenders(channels: int, length: int, attention_max: int) -> dict[str, nn.M
 def speed(lengths: list[int], channels: int, repeats: int, attention_max: int) -> None:
     torch.manual_seed(0)
     print(f"fwd+bwd ms and saved-for-backward MiB; B=1, C={channels}, float32, {torch.get_num_threads()} thread(s), "
-          f"best of {repeats}, interleaved. orchid = causal, Type II, 4 blocks; attention = causal SDPA, 1 head")
+          f"best of {repeats}, interleaved. orchid = causal, Type II, 2 blocks; attention = causal SDPA, 1 head")
     names = list(contenders(channels, 8, attention_max))
     print(f"{'L':>6} " + " ".join(f"{n + ' ms':>15}" for n in names) + f" {'attn/orchid':>11} "
           + " ".join(f"{n + ' MiB':>16}" for n in ("orchid", "attention")))

@@ -166,6 +166,47 @@ class _Rfft1d(torch.autograd.Function):
         return torch.fft.irfft(half, n=n, norm="forward")[..., :length], None
 
 
+class _DepthwiseConv1d(torch.autograd.Function):
+    """Depthwise 1-D convolution by one cyclic transform of size ``n``, outputs ``start ..
+    start + count − 1`` kept: ``irfft(rfft(x) ⊙ rfft(g))`` in one op, with the adjoints written
+    out for the backward (``∂x = irfft(G ⊙ conj(rfft g))``, ``∂g = irfft(G ⊙ conj(rfft x))``,
+    ``G = rfft`` of the output gradient put back at ``start``; a shared kernel's summed over the
+    batch in the frequency domain). Composing torch's ops instead costs a zero-filled copy for
+    the crop, a doubling pass in ``irfft``'s backward and a halving pass in each ``rfft``'s.
+    Once differentiable (double backward raises).
+
+    Shape:
+        x: ``(B, C, L)``; g: ``(C, 1, K)`` or ``(B, C, 1, K)`` (a true-convolution kernel);
+        output ``(B, C, count)``
+    """
+
+    @staticmethod
+    def forward(  # type: ignore[override]
+        ctx: torch.autograd.function.FunctionCtx, x: Tensor, g: Tensor, n: int, start: int, count: int
+    ) -> Tensor:
+        xf = torch.fft.rfft(x, n=n)  # (B, C, n//2+1)
+        gf = torch.fft.rfft(g.squeeze(-2), n=n)  # (C, n//2+1) or (B, C, n//2+1)
+        ctx.save_for_backward(xf, gf)
+        ctx.sizes = (x.shape[-1], g.shape[-1], n, start, count, g.ndim)  # type: ignore[attr-defined]
+        return torch.fft.irfft(xf * gf, n=n).narrow(-1, start, count).contiguous()  # (B, C, count)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx: torch.autograd.function.FunctionCtx, grad: Tensor) -> tuple[Tensor | None, ...]:
+        xf, gf = ctx.saved_tensors  # type: ignore[attr-defined]
+        length, taps, n, start, count, weight_ndim = ctx.sizes  # type: ignore[attr-defined]
+        spectrum = torch.fft.rfft(F.pad(grad, (start, n - start - count)), n=n)  # (B, C, n//2+1)
+        grad_x = grad_g = None
+        if ctx.needs_input_grad[0]:  # type: ignore[attr-defined]
+            grad_x = torch.fft.irfft(spectrum * gf.conj(), n=n)[..., :length]  # (B, C, L)
+        if ctx.needs_input_grad[1]:  # type: ignore[attr-defined]
+            product = spectrum * xf.conj()  # (B, C, n//2+1)
+            if weight_ndim == 3:  # one kernel for the batch
+                product = product.sum(0)  # (C, n//2+1)
+            grad_g = torch.fft.irfft(product, n=n)[..., :taps].unsqueeze(-2)  # (C, 1, K) or (B, C, 1, K)
+        return grad_x, grad_g, None, None, None
+
+
 def _irfft(t: Tensor, sizes: tuple[int, ...]) -> Tensor:
     if len(sizes) == 1:
         return torch.fft.irfft(t, n=sizes[0])
@@ -299,6 +340,12 @@ def _fft_conv(
     # samples); a cyclic one of size N >= n + max(left, right) (and >= n, K) aliases none of
     # them (overlap-save), so padding less than K - 1 means a shorter transform.
     sizes = tuple(fast_length(max(n + max(left, right), k)) for n, k, left, right in zip(lengths, kernel_sizes, lefts, rights))
+    if ndim == 1 and weight.shape[-2] == 1 and weight.shape[-3] == x.shape[1]:  # depthwise 1-D: one fused op
+        start, count = kernel_sizes[0] - 1 - lefts[0], lengths[0] + lefts[0] + rights[0] - kernel_sizes[0] + 1
+        z = _DepthwiseConv1d.apply(
+            x if x_scale is None else x * x_scale, g if w_scale is None else g * w_scale, sizes[0], start, count
+        )[strided]  # (B, C, count), strided
+        return z if out_scale is None else z * out_scale
     xf, gf = _rfft(x, sizes, x_scale), _rfft(g, sizes, w_scale)
     z = _irfft(_mix(xf, gf, groups, per_sample), sizes)  # the cyclic conv: kept outputs exact
     # y[t] = z[t + K - 1 - left], for the n + left + right - K + 1 outputs of stride 1

@@ -98,9 +98,7 @@ def engine_layout(h: Tensor, mode: str, length: int) -> Tensor:
 
 class _ShortConv(nn.Module):
     """Depthwise short convolution (``channels`` → ``channels · multiplier``) with a bias, run by
-    the engine (direct, cross-correlation); causal mode calls ``torch.nn.functional.conv1d``
-    with ``K − 1`` zeros on both sides and drops the last ``K − 1`` outputs (the same values,
-    without the engine's padded copy of the input).
+    the engine (direct, cross-correlation).
 
     Shape:
         x: ``(N, C, L)`` → ``(N, C · multiplier, L)``
@@ -119,9 +117,6 @@ class _ShortConv(nn.Module):
         nn.init.uniform_(self.bias, -bound, bound)
 
     def forward(self, x: Tensor) -> Tensor:
-        if self.mode == "causal":  # torch's symmetric padding, right end cut: no padded copy of x, faster backward
-            k = self.weight.shape[-1]
-            return F.conv1d(x, self.weight, self.bias, padding=k - 1, groups=self.channels)[..., : x.shape[-1]]
         return conv1d(x, self.weight, self.bias, mode=self.mode, groups=self.channels, method="direct")
 
 
@@ -256,10 +251,13 @@ class OrchidConditioning(Kernel):
         with torch.autocast(a.device.type, enabled=False):
             spectra = rfft(a.reshape(n_batch, width, m, b), 2 * b)  # (N, 2C, m, b+1): every block at once
             k, q = spectra.split(c, dim=1)  # (N, C, m, b+1) each
-            sign = torch.ones(b + 1, dtype=a.dtype, device=a.device)
-            sign[1::2] = -1.0  # (−1)^f: block j−1 sits b samples before block j's window
-            k = torch.cat([k[:, :, :1], k[:, :, 1:] + k[:, :, :-1] * sign], dim=2)  # (N, C, m, b+1): window of q_j
-            s = (k.conj() * q).cumsum(dim=2)  # (N, C, m, b+1): block c-1 holds Σ_{j<c} S_j
+            if m > 1:  # (with one block, block 0 has no block before it and there is nothing to sum)
+                sign = torch.ones(b + 1, dtype=a.dtype, device=a.device)
+                sign[1::2] = -1.0  # (−1)^f: block j−1 sits b samples before block j's window
+                k = torch.cat([k[:, :, :1], k[:, :, 1:] + k[:, :, :-1] * sign], dim=2)  # (N, C, m, b+1): window of q_j
+            s = k.conj() * q  # (N, C, m, b+1): S_j
+            if m > 1:
+                s = s.cumsum(dim=2)  # block c-1 holds Σ_{j<c} S_j
             # index τ <= b of the size-2b cyclic correlation is lag τ alone (the window's lags are -b+1 .. 2b-1)
             return torch.fft.irfft(s, n=2 * b)[..., : b + 1].mul(1.0 / n)  # (N, C, m, b+1): lags 0..b
 

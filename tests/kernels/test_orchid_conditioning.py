@@ -79,8 +79,8 @@ def test_block_kernels_are_the_first_lags_of_each_prefix_kernel(conditioning):
     u = torch.randn(2, 3, 20, dtype=D64)
     with torch.no_grad():
         features = net.features(u)
-        for b in (1, 3, 5, 6):
-            m = 19 // b  # the blocks 1 .. m of a 20-sample input
+        for b in (1, 3, 5, 6, 10):
+            m = 19 // b  # the blocks 1 .. m of a 20-sample input (b = 10: one)
             got = net.block_kernels(features[..., : m * b], b, grid=20)  # (N, C, m, b+1)
             assert got.shape == (2, 3, m, b + 1)
             for c in range(1, m + 1):

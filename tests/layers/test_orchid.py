@@ -52,9 +52,12 @@ def _reference_causal_type2(layer: Orchid, x: torch.Tensor) -> torch.Tensor:
     return F.conv1d(x0 * out, layer.out_proj.weight, layer.out_proj.bias)
 
 
-def test_causal_type2_matches_slow_reference():
-    layer = _layer(seq_len=16, num_blocks=4)
-    x = torch.randn(2, 3, 11, dtype=D64)  # shorter than seq_len, blocks of 4: the last one partial
+@pytest.mark.parametrize(("num_blocks", "length"), [(4, 11), (2, 11), (2, 16), (4, 20)])
+def test_causal_type2_matches_slow_reference(num_blocks, length):
+    # blocks of 4 or 8; the last one partial (11), whole (16: the window is the whole input), or
+    # an input longer than seq_len (20: more blocks than num_blocks, the static kernel cut at 16 lags)
+    layer = _layer(seq_len=16, num_blocks=num_blocks)
+    x = torch.randn(2, 3, length, dtype=D64)
     with torch.no_grad():
         torch.testing.assert_close(layer(x), _reference_causal_type2(layer, x), rtol=1e-9, atol=1e-11)
 
