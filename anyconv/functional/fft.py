@@ -181,7 +181,7 @@ class _DepthwiseConv1d(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(  # type: ignore[override]
+    def forward(
         ctx: torch.autograd.function.FunctionCtx, x: Tensor, g: Tensor, n: int, start: int, count: int
     ) -> Tensor:
         xf = torch.fft.rfft(x, n=n)  # (B, C, n//2+1)
