@@ -52,6 +52,7 @@ SIGNATURES: dict[str, list] = {
     "anyconv_minirocket": [_PTR, _I64, _I64, _I64, _I64, _I64, _I64, _PTR, _PTR, _PTR, _PTR, _PTR, _I64, _PTR,
                            _PTR, _I64],
     "anyconv_hydra": [_PTR, _I64, _I64, _I64, _I64, _I64, _I64, _PTR, _I64, _I64, _I64, _PTR, _I64, _PTR, _PTR, _I64],
+    "anyconv_hydra_fma": [],
 }  # fmt: skip
 _EXTENSION = "anyconv.timeseries._compiled"
 

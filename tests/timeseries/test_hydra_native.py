@@ -9,7 +9,7 @@ import torch
 from anyconv.timeseries import Hydra, MultiRocketHydra, native
 from anyconv.timeseries.hydra import bank_from_aeon, sample_hydra_bank
 from anyconv.timeseries.hydra.kernels import HydraBank
-from anyconv.timeseries.hydra.native import hydra_into, hydra_transform_native, native_bank
+from anyconv.timeseries.hydra.native import hydra_into, hydra_transform_native, native_bank, sums_like_torch
 from anyconv.timeseries.hydra.reference import reference_hydra
 
 needs_native = pytest.mark.skipif(not native.available(), reason="compiled extension not built")
@@ -89,13 +89,19 @@ def test_native_equals_torch_engine(n_channels: int) -> None:
     np.testing.assert_allclose(nat.transform(X), tor.transform(X), rtol=1e-5, atol=1e-4)
 
 
-def _cpu_has_fma() -> bool:
-    """Whether the loop's fused multiply-add copy runs here (x86 Linux; elsewhere: unknown, False)."""
-    try:
-        with open("/proc/cpuinfo") as fh:
-            return " fma " in fh.read().replace("\n", " ")
-    except OSError:
-        return False
+def _sums_like_torch_conv() -> bool:
+    """Measured, not declared: whether the loop rounds its sums as torch's conv1d does.
+
+    Probe: one kernel, one group, so the max count is the sum over time of the responses.
+    """
+    rs = np.random.RandomState(0)
+    X = rs.randn(16, 1, 9).astype(np.float32)
+    bank = sample_hydra_bank(9, 1, 1, 1, 8, rs)
+    z = torch.nn.functional.conv1d(torch.as_tensor(X), torch.as_tensor(bank.weights[0, 0])[:, None], padding=4)
+    want = np.zeros(16, dtype=np.float32)
+    for t in range(9):  # the loop's order over time
+        want += z[:, 0, t].numpy()
+    return bool(np.array_equal(_native(X, bank)[:, 0], want))
 
 
 @needs_native
@@ -110,14 +116,14 @@ def test_native_equals_aeon_on_its_bank(n_channels: int) -> None:
     pytest.importorskip("aeon")
     from aeon.transformations.collection.convolution_based import HydraTransformer
 
-    X = _series(6, n_channels, 40, seed=n_channels)
-    X[:, :, 10:25] = X[:, :, 10:11] + 0.5  # a plateau (nonzero: zeros would tie exactly everywhere)
+    X = _series(6, n_channels, 50, seed=n_channels)  # 50 = 32 + 18: both parts of torch's channel sum
     aeon = HydraTransformer(output_type="numpy", n_groups=8, random_state=1).fit(X)
     ours = Hydra(n_groups=8, bank=bank_from_aeon(aeon), engine="native").fit(X)
-    expected = np.asarray(aeon.transform(X))
-    np.testing.assert_allclose(ours.transform(X), expected, rtol=1e-5, atol=1e-5)
-    if _cpu_has_fma():
-        np.testing.assert_array_equal(ours.transform(X), expected)
+    np.testing.assert_allclose(ours.transform(X), aeon.transform(X), rtol=1e-5, atol=1e-5)
+    if sums_like_torch():  # (GCC >= 12 builds on x86-64-v3 CPUs and newer)
+        assert _sums_like_torch_conv()
+        X[:, :, 10:25] = X[:, :, 10:11] + 0.5  # a plateau (nonzero: zeros would tie exactly everywhere)
+        np.testing.assert_array_equal(ours.transform(X), aeon.transform(X))
     # integer weights in aeon's own module, integer series: aeon's ties (torch's max / min) equal ours exactly
     inner = aeon._hydra
     inner.W = torch.as_tensor(np.random.RandomState(0).randint(-2, 3, size=tuple(inner.W.shape)), dtype=torch.float32)

@@ -32,11 +32,13 @@
 #define TAPS 9
 
 /* x86-64-v4 (AVX-512VL: 32 vector registers hold the 9 inputs and 8 responses
- * without spilling), then AVX2+FMA, AVX2, baseline. Sums may use fused
- * multiply-adds: the features equal the reference's within float32 rounding. */
+ * without spilling), then AVX2+FMA, AVX2, baseline. The FMA copies sum each response
+ * as fma(w_i, x_i, z) from z = 0 in tap order, as torch's conv1d does on the CPU (aeon's
+ * Hydra), so their features equal aeon's bit for bit; the others' within float32 rounding. */
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12 && (defined(__x86_64__) || defined(__i386__)) && \
     !defined(__APPLE__)
 #define HYDRA_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "avx2", "default")))
+#define HYDRA_FMA_CLONES 1
 #else
 #define HYDRA_CLONES ANYCONV_CLONES_FMA
 #endif
@@ -198,4 +200,16 @@ int anyconv_hydra(const float *x, int64_t n_cases, int64_t n_timepoints, int64_t
 {
     return anyconv_hydra_impl(x, n_cases, n_timepoints, pad, sc, n_channels, n_dilations, dilations, divisor, h, k,
                               weights, n_per, channels, out, so);
+}
+
+/* 1 when the copy of the loop dispatched on this CPU sums with fused multiply-adds in
+ * torch's order (a GCC >= 12 x86 build on an x86-64-v3 CPU or newer), else 0. */
+int anyconv_hydra_fma(void)
+{
+#ifdef HYDRA_FMA_CLONES
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("x86-64-v3") ? 1 : 0;
+#else
+    return 0;
+#endif
 }

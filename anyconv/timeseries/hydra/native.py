@@ -19,9 +19,21 @@ import torch
 from anyconv.timeseries import native
 from anyconv.timeseries.hydra.kernels import KERNEL_LENGTH, HydraBank
 
-__all__ = ["native_bank", "hydra_into", "hydra_transform_native"]
+__all__ = ["native_bank", "hydra_into", "hydra_transform_native", "sums_like_torch"]
 
 LANES = native.LANES
+
+
+def sums_like_torch() -> bool:
+    """Whether the loop dispatched on this CPU rounds as torch's ``conv1d`` (so as aeon's Hydra).
+
+    True for a GCC >= 12 build on an x86-64-v3 CPU or newer: each response is summed
+    with fused multiply-adds in tap order from zero, and multivariate groups sum their
+    channels in the order of torch's reduction kernel, so the features equal aeon's bit
+    for bit (also on flat stretches, where the winning kernel is decided by rounding).
+    Elsewhere they equal them within float32 rounding.
+    """
+    return bool(native.library().anyconv_hydra_fma())
 
 
 def native_bank(bank: HydraBank) -> dict[str, torch.Tensor]:
