@@ -37,8 +37,10 @@ class Orchid(KernelConv):
 
     ``h_static`` is an implicit :class:`~anyconv.kernels.implicit.HyenaFilter`; ``h_dynamic`` is
     an :class:`~anyconv.kernels.orchid.OrchidConditioning` network (Type I or Type II) reading the
-    ``v`` stream before the short conv, as the reference does. ``conv`` is the engine's per-sample
-    path: weight ``(B', C, 1, K)``, ``groups=C``, ``flip=True`` (true convolution).
+    ``v`` stream before the short conv, as the reference does. ``conv`` runs through the engine
+    (``flip=True``, true convolution): the per-example kernels by its per-sample path (weight
+    ``(B, C', 1, K)``, depthwise), a causal layer's shared static kernel as one ``(C, 1, K)``
+    weight.
 
     **Modes.** ``"circular"`` is the reference's boundary (FFT of size ``L``): the layer is then
     exactly equivariant to circular shifts (its short convs are circular too; the reference
@@ -70,12 +72,14 @@ class Orchid(KernelConv):
     all): ``O(L log L)``. (Until 2026-11-28 the dynamic kernel of block ``c`` covered all
     ``(c+1)·b`` lags, one engine call per block on the whole prefix: ~3.5× the transform
     volume of one convolution at 4 blocks. Lags past ``b`` of ``h_dynamic(u[:c·b])`` are now
-    dropped; the static kernel still spans every lag.)
+    dropped; the static kernel still spans every lag.) Type I, and Type II with a non-identity
+    ``σ``, compute the prefixes' kernels one after another (transforms of size ``2·max(L,
+    seq_len)`` each): slower, for the ablations.
 
     Args:
         channels: model width ``C``.
         seq_len: grid of the static filter (its taps stop at ``seq_len`` lags; the dynamic
-            kernel covers every lag of the input).
+            kernel covers every lag of the input, except in causal mode: ``b + 1``).
         mode: ``"causal"``, ``"same"`` or ``"circular"``.
         conditioning: ``"type2"`` (cross-correlation, default), ``"type1"`` (power spectrum) or
             ``"none"`` (static kernel only: the ablation).
