@@ -39,6 +39,7 @@
     !defined(__APPLE__)
 #define HYDRA_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "avx2", "default")))
 #define HYDRA_FMA_CLONES 1
+#pragma GCC optimize("fp-contract=fast") /* contract z + w * x even under -std=c11 (ISO mode turns it off) */
 #else
 #define HYDRA_CLONES ANYCONV_CLONES_FMA
 #endif
