@@ -68,7 +68,9 @@ class Hydra(BaseRandomKernelTransformer):
         (``check_random_state(random_state)``): the same kernels on every machine.
     engine : {"auto", "native", "torch", "reference"}, default="auto"
         ``"native"``: one compiled loop convolves and runs the competition in one
-        pass per kernel group, eight cases per vector (CPU; ``_native/hydra.c``);
+        pass per kernel group, eight cases per vector (CPU; ``_native/hydra.c``;
+        features equal aeon's bit for bit where
+        :func:`~anyconv.timeseries.hydra.native.sums_like_torch`, else within float32 rounding);
         ``"torch"``: CPU or CUDA; ``"auto"``: ``"native"`` on the CPU when the
         compiled loops are available (:func:`anyconv.timeseries.native.status`),
         else ``"torch"``; ``"reference"``: numpy loops in float64, the test oracle.
@@ -87,6 +89,8 @@ class Hydra(BaseRandomKernelTransformer):
     """
 
     _min_timepoints: ClassVar[int] = 9
+    #: automatic batches in whole vector blocks of cases (the native loop's LANES)
+    _case_multiple: ClassVar[int] = 8
 
     def __init__(
         self,
@@ -109,9 +113,6 @@ class Hydra(BaseRandomKernelTransformer):
         self.device = device
         self.engine = engine
         self.bank = bank
-
-    #: native batches: whole vector blocks of cases
-    _case_multiple: ClassVar[int] = 8
 
     def _engine(self) -> str:
         return choose_engine(self.engine, self._device)
