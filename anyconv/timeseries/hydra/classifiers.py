@@ -96,10 +96,16 @@ class ScaledFeatures(TransformerMixin, BaseEstimator):
         return self
 
     def _scale(self, F: np.ndarray) -> np.ndarray:
-        parts = [self.sparse_.transform(F[:, : self.n_hydra_features_])]
-        if self.standard_ is not None:
-            parts.append(self.standard_.transform(F[:, self.n_hydra_features_ :].astype(np.float64)))
-        return np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
+        nh = self.n_hydra_features_
+        if self.standard_ is None:
+            return self.sparse_.transform(F)
+        # written in place: StandardScaler.transform's float64 ops ((x - mean) / scale) without
+        # its copies and the concatenation (three passes over MultiRocket's ~50k columns)
+        out = np.empty(F.shape, dtype=np.float64)  # (n_cases, n_features_out_)
+        out[:, :nh] = self.sparse_.transform(F[:, :nh])
+        np.subtract(F[:, nh:], self.standard_.mean_, out=out[:, nh:], dtype=np.float64)
+        out[:, nh:] /= self.standard_.scale_
+        return out
 
     def transform(self, X: object) -> np.ndarray:
         """Transform, then scale."""
