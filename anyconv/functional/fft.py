@@ -200,9 +200,9 @@ class _DepthwiseConv1d(torch.autograd.Function):
         if ctx.needs_input_grad[0]:  # type: ignore[attr-defined]
             grad_x = torch.fft.irfft(spectrum * gf.conj(), n=n)[..., :length]  # (B, C, L)
         if ctx.needs_input_grad[1]:  # type: ignore[attr-defined]
-            product = spectrum * xf.conj()  # (B, C, n//2+1)
+            product = spectrum.mul_(xf.conj())  # (B, C, n//2+1), in place: the spectrum is not needed again
             if weight_ndim == 3:  # one kernel for the batch
-                product = product.sum(0)  # (C, n//2+1)
+                product = product.sum(0) if product.shape[0] > 1 else product[0]  # (C, n//2+1)
             grad_g = torch.fft.irfft(product, n=n)[..., :taps].unsqueeze(-2)  # (C, 1, K) or (B, C, 1, K)
         return grad_x, grad_g, None, None, None
 
