@@ -82,6 +82,24 @@ def test_causal_mode_is_causal_with_the_dynamic_kernel_on(conditioning):
         assert all((b - a).abs().amax() > 1e-6 for a, b in zip(w[1:], w2[1:], strict=True))
 
 
+def test_default_two_blocks_are_causal_and_the_second_half_kernel_reads_the_first():
+    layer = _layer(seq_len=16)  # num_blocks=2: blocks of 8, the second half's kernel from the first half
+    assert layer.num_blocks == 2 and layer.block_size == 8
+    x = torch.randn(2, 3, 16, dtype=D64)
+    with torch.no_grad():
+        y = layer(x)
+        for t in (1, 7, 8, 9, 15):
+            changed = x.clone()
+            changed[..., t:] = 5 * torch.randn(2, 3, 16 - t, dtype=D64)
+            torch.testing.assert_close(layer(changed)[..., :t], y[..., :t], rtol=0, atol=1e-12)
+        early = x.clone()
+        early[..., :2] += 1.0  # changes the second half's kernel: y[8:] moves beyond what the static part would
+        static = _layer(seq_len=16, conditioning="none")
+        static.load_state_dict({k: v for k, v in layer.state_dict().items() if not k.startswith("kernel.")})
+        dynamic_part = (layer(early) - static(early)) - (layer(x) - static(x))
+        assert dynamic_part[..., :8].abs().amax() == 0 and dynamic_part[..., 8:].abs().amax() > 1e-6
+
+
 def test_prefix_gives_the_same_outputs_as_inside_a_longer_input():
     layer = _layer(conditioning="type1", seq_len=16, num_blocks=4)
     x = torch.randn(2, 3, 16, dtype=D64)
