@@ -24,7 +24,7 @@ from torch import Tensor, nn
 from anyconv.explain.figures import _np, save, subplots
 from anyconv.explain.kernel_views import layer_kernels
 
-__all__ = ["continuous_profile", "family_figure"]
+__all__ = ["continuous_profile", "family_figure", "orchid_block_kernels"]
 
 PAIRS = 4  # (out, in) kernel pairs drawn
 
@@ -160,24 +160,21 @@ def _conditional(layer: Any, x: Tensor, path: Path, title: str) -> Path:
     return save(fig, path)
 
 
+def orchid_block_kernels(layer: Any, x: Tensor) -> list[Tensor]:
+    """The whole kernel each output block of an Orchid layer applies to each example of ``x``
+    (``layer.global_weights`` on the layer's value stream: one per block in causal mode, else one).
+
+    Shape:
+        x: ``(B, C, L)`` → list of ``(B, C, 1, K_c)``
+    """
+    with torch.no_grad():
+        v = layer.in_proj(x)[:, 2 * layer.channels :]  # (B, C, L): the stream the kernels are computed from
+        return [w.detach() for w in layer.global_weights(v)]
+
+
 def _orchid(layer: Any, x: Tensor, path: Path, title: str) -> Path:
-    """Orchid's per-input kernels: ``global_weights`` is wrapped on the instance for one forward
-    pass (restored afterwards) to keep the kernels each block applies to each example."""
-    captured: list[list[Tensor]] = []
-    original = layer.global_weights
-
-    def recording(v: Tensor) -> list[Tensor]:
-        weights = original(v)
-        captured.append([w.detach() for w in weights])
-        return weights
-
-    layer.global_weights = recording
-    try:
-        with torch.no_grad():
-            layer(x)
-    finally:
-        del layer.global_weights
-    blocks = captured[-1] if captured else []  # list of (B, C, 1, K_c)
+    """Orchid's per-input kernels, channel 0, one curve per output block, for two examples."""
+    blocks = orchid_block_kernels(layer, x)  # list of (B, C, 1, K_c)
     fig, axes = subplots(1, 2, (9, 3))
     for ax, example in zip(axes[0], (0, min(1, len(x) - 1)), strict=True):
         for c, w in enumerate(blocks[:8]):
