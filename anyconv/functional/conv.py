@@ -135,6 +135,8 @@ def conv1d(
     The FFT engine rescales by powers of two so it cannot overflow where the direct result is
     finite, and computes ``float16``/``bfloat16`` input in ``float32`` (result cast back to
     ``x.dtype``); under ``torch.autocast`` a float32 weight may meet a half-precision ``x``.
+    Its depthwise path (``groups = C_in = C_out``, the long-convolution layers') is once
+    differentiable: a second derivative raises; ``method="direct"`` gives second derivatives.
 
     Shape:
         x: ``(B, C_in, L)``; weight: ``(C_out, C_in/groups, K)`` or ``(B, C_out, C_in/groups, K)``;

@@ -40,3 +40,15 @@ def test_fft_with_partial_padding_equals_torch(length, taps, padding, flip):
     torch.testing.assert_close(
         torch.autograd.grad(y, (x, w), gy), torch.autograd.grad(ref, (x, w), gy), rtol=1e-10, atol=1e-10
     )
+
+
+def test_depthwise_fft_path_is_once_differentiable_and_direct_is_not():
+    """The fused depthwise FFT path has written-out adjoints (no double backward: it raises, never
+    returns a wrong second derivative); ``method="direct"`` is the way to second derivatives."""
+    torch.manual_seed(2)
+    x = torch.randn(1, 2, 16, dtype=D64, requires_grad=True)
+    w = torch.randn(2, 1, 16, dtype=D64, requires_grad=True)
+    (gx,) = torch.autograd.grad(conv1d(x, w, mode="causal", groups=2, method="fft").square().sum(), x, create_graph=True)
+    with pytest.raises(RuntimeError, match="differentiate twice"):
+        gx.sum().backward()
+    assert torch.autograd.gradgradcheck(lambda a, b: conv1d(a, b, mode="causal", groups=2, method="direct"), (x, w))
