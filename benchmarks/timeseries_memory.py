@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/timeseries_memory.py [--cases 1000,4000,16000] [--length 300]
-        [--methods minirocket,rocket,multirocket] [--batch-size 256] [--out results.json]
+        [--methods minirocket,rocket,multirocket,hydra] [--batch-size 256] [--out results.json]
 
 Each measurement runs in a fresh subprocess: build the input in place (no temporaries),
 fit on the first 100 cases, transform a slice once (warm-up: libraries, thread pools,
@@ -22,6 +22,12 @@ Rocket 500), ``extra`` MiB at 1000 / 4000 / 16000 cases:
 * automatic batch size: MiniRocket 0.0 / 0.5 / 0.1, MultiRocket 0.0 / 0.0 / 3.5, Rocket
   7.4 / 32.6 / 30.2 (its automatic batch exceeds the 200-case warm-up, so the first
   larger call grows the working set once; flat from 4000 cases on).
+
+Hydra (k = 8, g = 64, native engine, 6 144 features; 2026-11-28 under load), ``extra`` MiB at
+1000 / 4000 / 16000 cases: ``--batch-size 256`` 12.1 / 17.5 / 11.5 (outputs 23-375 MiB): flat;
+automatic batch size 24.5 / 37.1 / 56.7, and 49.9 at 32 000 cases: one batch's features (the
+automatic batch is ~2 300 cases here, capped by the 2**24-element budget, 64 MiB), reached
+from ~2 500 cases on.
 """
 
 from __future__ import annotations
@@ -50,15 +56,17 @@ def child(method: str, n_cases: int, length: int, batch_size: int | None, n_jobs
     import anyconv.timeseries as ts
 
     torch.set_num_threads(1)
-    classes = {"minirocket": ts.MiniRocket, "rocket": ts.Rocket, "multirocket": ts.MultiRocket}
-    kernels = {"minirocket": 840, "rocket": 500, "multirocket": 840}
+    classes = {"minirocket": ts.MiniRocket, "rocket": ts.Rocket, "multirocket": ts.MultiRocket, "hydra": ts.Hydra}
+    # Hydra: its defaults (k = 8 kernels per group, g = 64 groups)
+    sizes = {"minirocket": {"n_kernels": 840}, "rocket": {"n_kernels": 500}, "multirocket": {"n_kernels": 840},
+             "hydra": {"n_kernels": 8, "n_groups": 64}}  # fmt: skip
     X = np.empty((n_cases, 1, length), dtype=np.float32)  # (n_cases, 1, length), filled in place
     rng = np.random.default_rng(0)
     for i in range(0, n_cases, 1000):
         block = X[i : i + 1000, 0]
         block[:] = rng.standard_normal(block.shape, dtype=np.float32)
         np.cumsum(block, axis=1, out=block)
-    est = classes[method](n_kernels=kernels[method], random_state=0, n_jobs=n_jobs, batch_size=batch_size)
+    est = classes[method](**sizes[method], random_state=0, n_jobs=n_jobs, batch_size=batch_size)
     est.fit(X[:100])
     with open("/proc/self/clear_refs", "w") as f:
         f.write("5")  # reset VmHWM to the current RSS
