@@ -25,9 +25,9 @@ Rocket 500), ``extra`` MiB at 1000 / 4000 / 16000 cases:
 
 Hydra (k = 8, g = 64, native engine, 6 144 features; 2026-11-28 under load), ``extra`` MiB at
 1000 / 4000 / 16000 cases: ``--batch-size 256`` 12.1 / 17.5 / 11.5 (outputs 23-375 MiB): flat;
-automatic batch size 24.5 / 37.1 / 56.7, and 49.9 at 32 000 cases: one batch's features (the
-automatic batch is ~2 300 cases here, capped by the 2**24-element budget, 64 MiB), reached
-from ~2 500 cases on.
+automatic batch size 24.5 / 37.1 / 56.7, and 49.9 at 32 000 cases: one batch's working set (the
+automatic batch is ~2 500 cases here: the 2**24-element budget, 64 MiB, over ~6 700 elements
+per case), reached once a call holds more than one batch.
 """
 
 from __future__ import annotations
