@@ -41,7 +41,7 @@ LANES = 8
 ENGINES = ("auto", "native", "torch", "reference")
 #: What ``anyconv_abi_version()`` of a library built from these sources returns
 #: (``ANYCONV_ABI_VERSION`` in ``simd.h``; bump both when a signature changes).
-ABI_VERSION = 3
+ABI_VERSION = 4
 
 _I64, _PTR = ctypes.c_int64, ctypes.c_void_p
 #: Entry points and their argument types (all return an int status, 0 = done).
@@ -51,6 +51,7 @@ SIGNATURES: dict[str, list] = {
     "anyconv_rocket": [_PTR, _I64, _I64, _I64, _I64, _I64, _I64, *[_PTR] * 9, _PTR, _I64],
     "anyconv_minirocket": [_PTR, _I64, _I64, _I64, _I64, _I64, _I64, _PTR, _PTR, _PTR, _PTR, _PTR, _I64, _PTR,
                            _PTR, _I64],
+    "anyconv_minirocket_conv": [_PTR, _I64, _I64, _I64, _I64, _I64, _I64, _PTR, _PTR, _I64, _PTR],
     "anyconv_hydra": [_PTR, _I64, _I64, _I64, _I64, _I64, _I64, _PTR, _I64, _I64, _I64, _PTR, _I64, _PTR, _PTR, _I64],
     "anyconv_hydra_fma": [],
 }  # fmt: skip

@@ -22,8 +22,10 @@
  * n_kernels * nf, or the four blocks not inside a row of n_cols columns); -4 when a pooled range is not 0 <= lo < hi <= n_time.
  * Nothing is read or written before every range is checked.
  *
- * Numerics (match the torch engine): each value is computed in double and
- * rounded to float once.
+ * Numerics: PPV, LSPV and MIPV are exact (integers, one division); MPV sums the
+ * float32 values C + b in double in time order and divides once, as aeon's numba
+ * loop does (its features bit for bit); the torch engine (C summed in double, then
+ * + count * b) can differ from it in the last bit.
  *
  * No Python API is used; the functions are called through ctypes (which
  * releases the GIL), so batches run in parallel from Python threads.
@@ -74,7 +76,8 @@ int anyconv_pool4_impl(const float *conv, int64_t n_kernels, int64_t n_cases, in
                     const v8i pv = SPLAT_I(p);
                     count -= above;
                     index_sum += above & pv;
-                    const v8f kept = (v8f)((v8i)v & above); /* v where above, else +0.0 */
+                    /* C + b rounded to float, then summed in double in time order: aeon's MPV bit for bit */
+                    const v8f kept = (v8f)((v8i)(v + bv) & above); /* C + b where above, else +0.0 */
                     v4d wide;
                     WIDEN_LO(wide, kept);
                     value_lo += wide;
@@ -94,7 +97,7 @@ int anyconv_pool4_impl(const float *conv, int64_t n_kernels, int64_t n_cases, in
                     float *o = out + (i0 + i) * so + col0 + k * nf + f;
                     o[0] = (float)(c / (double)n);
                     o[block] = (float)lspv;
-                    o[2 * block] = count[i] ? (float)((value_sum[i] + c * (double)b) / c) : 0.0f;
+                    o[2 * block] = count[i] ? (float)(value_sum[i] * (1.0 / c)) : 0.0f;
                     o[3 * block] = count[i] ? (float)((double)index_sum[i] / c) : -1.0f;
                 }
             }

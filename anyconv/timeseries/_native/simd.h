@@ -35,7 +35,7 @@
 /* What anyconv_abi_version() returns (ABI_VERSION in anyconv/timeseries/native.py):
  * bump both whenever an entry point's signature or meaning changes, so that a stale
  * build is refused at load instead of being called with the wrong arguments. */
-#define ANYCONV_ABI_VERSION 3
+#define ANYCONV_ABI_VERSION 4
 
 /* Status codes of every entry point (native.check_status turns them into exceptions). */
 #define ANYCONV_OK 0

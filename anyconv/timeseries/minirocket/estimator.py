@@ -21,6 +21,7 @@ from anyconv.timeseries._base import BaseRandomKernelTransformer, torch_threads
 from anyconv.timeseries._layouts import layout
 from anyconv.timeseries.minirocket.engine import CASE_MULTIPLE, make_plan, ppv_transform
 from anyconv.timeseries.minirocket.kernels import (
+    MINIROCKET_FIT_ORDER,
     N_KERNELS,
     MiniRocketBank,
     fit_biases,
@@ -67,6 +68,7 @@ def sample_minirocket_bank(
     bias_rng: np.random.RandomState,
     *,
     left_tap_shift: int = 0,
+    gamma_order: tuple[int, int, int] = MINIROCKET_FIT_ORDER,
 ) -> MiniRocketBank:
     """Fit dilations, channel subsets and biases to ``X`` (float32 convolutions).
 
@@ -82,7 +84,7 @@ def sample_minirocket_bank(
     dilations, per_dilation = fit_dilations(n_timepoints, n_features, max_dilations_per_kernel)
     per_comb, channels = sample_channel_combinations(channel_rng, n_channels, N_KERNELS * len(dilations))
     X32 = X.astype(np.float32, copy=False)
-    biases = fit_biases(X32, dilations, per_dilation, per_comb, channels, bias_rng)
+    biases = fit_biases(X32, dilations, per_dilation, per_comb, channels, bias_rng, gamma_order)
     return MiniRocketBank(dilations, per_dilation, biases, per_comb, channels, left_tap_shift)
 
 

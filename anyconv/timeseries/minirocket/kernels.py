@@ -41,6 +41,8 @@ __all__ = [
     "fit_biases",
     "reference_quantiles",
     "reference_order_outputs",
+    "MINIROCKET_FIT_ORDER",
+    "MULTIROCKET_FIT_ORDER",
 ]
 
 #: (84, 3) positions of the weight 2 in each kernel (reference order).
@@ -191,7 +193,17 @@ def reference_quantiles(values: np.ndarray, q: np.ndarray) -> np.ndarray:
     return np.where(percent == 0, v[:, :1], out)
 
 
-def reference_order_outputs(X: np.ndarray, dilation: int) -> np.ndarray:
+#: Order aeon's MiniRocket bias fit sums the three weight-2 taps in: ``(g0 + g1) + g2``.
+MINIROCKET_FIT_ORDER = (0, 1, 2)
+#: aeon's *univariate* MultiRocket bias fit (another numba function, reassociated
+#: differently by ``fastmath``): ``(g0 + g2) + g1`` (measured on GunPoint and ACSF1: biases
+#: equal; its multivariate fit sums as MiniRocket's, measured on BasicMotions).
+MULTIROCKET_FIT_ORDER = (0, 2, 1)
+
+
+def reference_order_outputs(
+    X: np.ndarray, dilation: int, gamma_order: tuple[int, int, int] = MINIROCKET_FIT_ORDER
+) -> np.ndarray:
     """All 84 kernels on every channel, summed in the order of aeon's bias fit (float32).
 
     ``alpha = -(x4 + x0 + x1 + x2 + x3 + x5 + x6 + x7 + x8)`` (``x_i`` the tap
@@ -200,7 +212,8 @@ def reference_order_outputs(X: np.ndarray, dilation: int) -> np.ndarray:
     aeon's ``_fit_biases`` into (its ``fastmath`` reassociates the reference's
     left-to-right sum; measured: the same float32 values, rounding included), so
     the biases come out equal to aeon's. The transform sums left to right
-    (``minirocket.c``), as aeon's transform does.
+    (``minirocket.c``), as aeon's transform does. ``gamma_order`` ``(i, j, k)``
+    sums ``alpha + ((g_i + g_j) + g_k)`` instead (MultiRocket's fit: ``(0, 2, 1)``).
 
     Shape:
         X: ``(K, C, L)`` (row k feeds kernel k); returns ``(K, C, L)`` float32.
@@ -224,7 +237,9 @@ def reference_order_outputs(X: np.ndarray, dilation: int) -> np.ndarray:
         g *= np.float32(3)
         return g
 
-    return alpha + ((gamma(0) + gamma(1)) + gamma(2))
+    g = [gamma(slot) for slot in range(3)]
+    i, j, k = gamma_order
+    return alpha + ((g[i] + g[j]) + g[k])
 
 
 def fit_biases(
@@ -234,6 +249,7 @@ def fit_biases(
     n_channels_per_combination: np.ndarray,
     channel_indices: np.ndarray,
     rng: np.random.RandomState,
+    gamma_order: tuple[int, int, int] = MINIROCKET_FIT_ORDER,
 ) -> np.ndarray:
     """Biases from quantiles of the convolution output of random training cases.
 
@@ -260,7 +276,7 @@ def fit_biases(
     for j, (d, nf) in enumerate(zip(dilations, n_features_per_dilation)):
         stop = start + N_KERNELS * int(nf)
         cases = rng.randint(n_cases, size=N_KERNELS)
-        per_channel = reference_order_outputs(X[cases], int(d))  # (84, C, L)
+        per_channel = reference_order_outputs(X[cases], int(d), gamma_order)  # (84, C, L)
         combos = chan[j * N_KERNELS : (j + 1) * N_KERNELS]  # (84, width)
         C = np.zeros((N_KERNELS, X.shape[-1]), dtype=np.float32)
         for m in range(width):  # channel sums in the drawn order, as the reference

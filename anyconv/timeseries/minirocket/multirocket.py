@@ -17,15 +17,14 @@ series' channel combinations (:func:`with_base_channels`). With an int
 combinations and biases as ``aeon``'s ``MultiRocket(random_state=seed)``.
 
 What holds for the features: the bank (dilations, channel combinations, biases) is
-aeon's bit for bit, but aeon's numba loops sum each convolution output in another
-order, so an output can differ from ours in the last float32 bit. That matters only
-where an output *ties* a bias. On series without long flat stretches (GunPoint) the
-features equal aeon's within ``rtol = atol = 1e-5`` (tests); on BasicMotions 99.9 % of
-them do. On series with long flat stretches or zero padding, many positions share one
-output value equal to a bias (the biases are quantiles of such outputs), rounding
-breaks all those ties at once, and thousands of PPV columns differ from aeon's by up
-to ~0.16 (LSPV, MPV and MIPV differ in the same columns). Neither side is wrong: both
-are the reference arithmetic up to summation order.
+aeon's bit for bit -- the biases are fitted in the summation order numba's ``fastmath``
+gives aeon's fits (univariate ``alpha + ((g_a + g_c) + g_b)``, multivariate as
+MiniRocket's) -- and the native engine computes the convolution outputs in aeon's
+transform order and MPV as aeon's loop does, so its features equal aeon's bit for bit,
+also on series with long flat stretches (ACSF1), where many outputs equal a bias and a
+last-bit difference would flip whole runs of ``output > bias`` (tested). The torch engine
+(a GEMM) sums in another order: its features equal aeon's within ``rtol = atol = 1e-5``
+except at such ties (~1 % of ACSF1's entries).
 """
 
 from __future__ import annotations
@@ -41,8 +40,18 @@ from anyconv.timeseries._base import BaseRandomKernelTransformer, resolve_device
 from anyconv.timeseries._layouts import layout
 from anyconv.timeseries.minirocket.engine import CASE_MULTIPLE, make_plan
 from anyconv.timeseries.minirocket.estimator import _WORKSPACES, aeon_seed, n_features_wanted, sample_minirocket_bank
-from anyconv.timeseries.minirocket.kernels import N_KERNELS, MiniRocketBank
-from anyconv.timeseries.minirocket.native import NATIVE_MAX_TIMEPOINTS, kernel_ranges, multirocket_transform_native
+from anyconv.timeseries.minirocket.kernels import (
+    MINIROCKET_FIT_ORDER,
+    MULTIROCKET_FIT_ORDER,
+    N_KERNELS,
+    MiniRocketBank,
+)
+from anyconv.timeseries.minirocket.native import (
+    NATIVE_MAX_TIMEPOINTS,
+    conv_bank,
+    kernel_ranges,
+    multirocket_transform_native,
+)
 from anyconv.timeseries.minirocket.pooling import multirocket_transform
 from anyconv.timeseries.minirocket.reference import reference_multirocket
 from anyconv.timeseries.native import choose_engine
@@ -85,9 +94,11 @@ class MultiRocket(BaseRandomKernelTransformer):
     n_jobs, random_state, batch_size, device :
         As :class:`~anyconv.timeseries.MiniRocket`.
     engine : {"auto", "native", "torch", "reference"}, default="auto"
-        As :class:`~anyconv.timeseries.MiniRocket`; the native loop computes all
-        four pooling operators in one pass per bias (~10x faster than torch ops
-        on OSULeaf; same features). ``"auto"`` falls back to ``"torch"`` off the
+        As :class:`~anyconv.timeseries.MiniRocket`; the native loops convolve in
+        aeon's summation order and compute all four pooling operators in one pass
+        per bias (~10x faster than torch ops on OSULeaf; aeon's features bit for bit,
+        the torch engine's within float32 rounding except at ties, see above).
+        ``"auto"`` falls back to ``"torch"`` off the
         CPU, without the compiled extension, or from ``NATIVE_MAX_TIMEPOINTS``.
 
     Attributes
@@ -132,10 +143,14 @@ class MultiRocket(BaseRandomKernelTransformer):
         channel_rng = np.random.RandomState(seed)
         n_features = n_features_wanted(self.n_kernels, type(self).__name__)
         X32 = X.astype(np.float32)
+        # aeon's univariate and multivariate bias fits sum the weight-2 taps in different orders
+        order = MULTIROCKET_FIT_ORDER if X.shape[1] == 1 else MINIROCKET_FIT_ORDER
         with torch_threads(1):
-            self.bank_ = sample_minirocket_bank(X32, n_features, m, channel_rng, np.random.RandomState(seed))
+            self.bank_ = sample_minirocket_bank(
+                X32, n_features, m, channel_rng, np.random.RandomState(seed), gamma_order=order
+            )
             diff = sample_minirocket_bank(
-                np.diff(X32, axis=-1), n_features, m, channel_rng, np.random.RandomState(seed)
+                np.diff(X32, axis=-1), n_features, m, channel_rng, np.random.RandomState(seed), gamma_order=order
             )
         diff.left_tap_shift = REFERENCE_DIFF_TAP_SHIFT  # biases fitted unshifted, as the reference
         self.bank_diff_ = with_base_channels(diff, self.bank_)
@@ -177,12 +192,20 @@ class MultiRocket(BaseRandomKernelTransformer):
             for bank, plan, n in zip((self.bank_, self.bank_diff_), plans, (n_timepoints, n_timepoints - 1))
         )
 
+    def _channels(self) -> tuple:
+        """:func:`conv_bank` of ``bank_`` and ``bank_diff_`` (cached with the banks)."""
+        return tuple(
+            layout((bank,), ("conv-channels",), lambda bank=bank: conv_bank(bank))
+            for bank in (self.bank_, self.bank_diff_)
+        )
+
     def _before_transform(self) -> None:
         engine = self._engine()
         if engine != "reference":
             plans = self._plans()
             if engine == "native":
                 self._ranges(plans, self.n_timepoints_)
+                self._channels()
 
     def _transform(self, X: np.ndarray) -> np.ndarray:
         X32 = X.astype(np.float32)
@@ -199,6 +222,7 @@ class MultiRocket(BaseRandomKernelTransformer):
         if engine == "native":
             ws = _WORKSPACES.__dict__.setdefault("ws", {})  # per-thread reused tap buffers
             r_base, r_diff = self._ranges((base, diff), X.shape[2])
-            return torch.cat([multirocket_transform_native(x, base, r_base, ws),
-                              multirocket_transform_native(d, diff, r_diff, ws)], 1).numpy()
+            c_base, c_diff = self._channels()
+            return torch.cat([multirocket_transform_native(x, base, r_base, c_base, ws),
+                              multirocket_transform_native(d, diff, r_diff, c_diff, ws)], 1).numpy()
         return torch.cat([multirocket_transform(x, base), multirocket_transform(d, diff)], 1).cpu().numpy()

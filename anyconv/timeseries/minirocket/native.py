@@ -5,6 +5,8 @@
   their PPV while each output row is in L1 (:func:`minirocket_into`), or
   HDC-MiniRocket's time-coded PPV (each position weighted by the feature's
   timestamp code, :func:`hdc_rotations`);
+* ``minirocket.c`` also writes MultiRocket's convolution outputs of one dilation in
+  aeon's summation order (:func:`conv_into`), so the pooled features equal aeon's;
 * ``pooling.c`` fuses "compare with each bias and accumulate" into one pass
   over MultiRocket's convolution outputs for its four pooling operators, where
   torch ops need a 0/1 tensor per bias written and read back (:func:`pool4_into`).
@@ -19,11 +21,11 @@ import numpy as np
 import torch
 
 from anyconv.timeseries import native
-from anyconv.timeseries.minirocket.engine import MiniRocketPlan, TapInput, pad_cases
+from anyconv.timeseries.minirocket.engine import MiniRocketPlan, buffer
 from anyconv.timeseries.minirocket.kernels import N_KERNELS, MiniRocketBank
 
 __all__ = ["NATIVE_MAX_TIMEPOINTS", "pooled_ranges", "kernel_ranges", "pool4_into", "minirocket_into", "fused_bank",
-           "ppv_transform_fused", "multirocket_transform_native", "hdc_rotations"]
+           "ppv_transform_fused", "multirocket_transform_native", "hdc_rotations", "conv_bank", "conv_into"]
 
 #: ``pool4`` sums positions in int32: ``n * (n - 1) / 2 < 2**31``.
 NATIVE_MAX_TIMEPOINTS = 46_341
@@ -197,17 +199,66 @@ def ppv_transform_fused(
     return out[:n_cases]
 
 
+def conv_bank(bank: MiniRocketBank) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """Per dilation, the 84 combinations' channel counts and their channel ids (for :func:`conv_into`).
+
+    Shape:
+        returns two lists of contiguous int64 CPU tensors, ``(84,)`` and ``(sum of the counts,)``.
+    """
+    per_comb = np.ascontiguousarray(bank.n_channels_per_combination, dtype=np.int64).reshape(-1, N_KERNELS)
+    ids = np.ascontiguousarray(bank.channel_indices, dtype=np.int64)
+    ends = np.cumsum(per_comb.sum(1))
+    starts = ends - per_comb.sum(1)
+    return ([torch.from_numpy(p.copy()) for p in per_comb],
+            [torch.from_numpy(ids[a:b].copy()) for a, b in zip(starts, ends)])  # fmt: skip
+
+
+def conv_into(
+    xp: torch.Tensor, n_timepoints: int, pad: int, dilation: int, per_comb: torch.Tensor, ids: torch.Tensor,
+    shift: int, out: torch.Tensor,
+) -> None:
+    """The 84 kernel (combination) outputs of one dilation, summed in aeon's MultiRocket order.
+
+    ``alpha + 3 x_a``, ``+ 3 x_b``, ``+ 3 x_c`` left to right per channel, channels
+    summed in the combination's order: aeon's transform bit for bit (the GEMM of
+    the torch engine rounds differently, which flips ties on flat series).
+
+    Shape:
+        xp: ``(C, n_timepoints + 2 * pad, B)`` contiguous (:func:`native.cases_innermost`),
+        ``pad >= 4 * dilation + shift``; per_comb: ``(84,)``; out: ``(84, n_timepoints, B)`` contiguous.
+    """
+    C, Lp, B = xp.shape
+    if xp.dtype != torch.float32 or xp.device.type != "cpu" or not xp.is_contiguous() or B % LANES:
+        raise ValueError(f"xp must be contiguous float32 CPU (C, L + 2 pad, B) with B % {LANES} == 0, got {xp.dtype} {tuple(xp.shape)}")
+    if Lp != n_timepoints + 2 * pad:
+        raise ValueError(f"xp has {Lp} padded timepoints, expected {n_timepoints} + 2 * {pad}")
+    for name, t in (("per_comb", per_comb), ("ids", ids)):
+        if t.dtype != torch.int64 or not t.is_contiguous() or t.device.type != "cpu":
+            raise ValueError(f"{name} must be a contiguous int64 CPU tensor, got {t.dtype}")
+    if per_comb.shape != (N_KERNELS,) or int(per_comb.sum()) != ids.shape[0]:
+        raise ValueError(f"per_comb must be ({N_KERNELS},) channel counts summing to len(ids) = {ids.shape[0]}")
+    if out.dtype != torch.float32 or tuple(out.shape) != (N_KERNELS, n_timepoints, B) or not out.is_contiguous():
+        raise ValueError(f"out must be contiguous float32 ({N_KERNELS}, {n_timepoints}, {B}), got {out.dtype} {tuple(out.shape)}")
+    status = native.library().anyconv_minirocket_conv(
+        xp.data_ptr(), B, n_timepoints, pad, Lp * B, C, dilation, per_comb.data_ptr(), ids.data_ptr(), shift,
+        out.data_ptr(),
+    )
+    native.check_status(status, "MultiRocket convolution")
+
+
 def multirocket_transform_native(
-    x: torch.Tensor, plan: MiniRocketPlan, ranges: list[torch.Tensor], ws: dict | None = None
+    x: torch.Tensor, plan: MiniRocketPlan, ranges: list[torch.Tensor], channels: tuple[list, list],
+    ws: dict | None = None,
 ) -> torch.Tensor:
-    """:func:`~anyconv.timeseries.minirocket.pooling.multirocket_transform` with the compiled pooling loop.
+    """:func:`~anyconv.timeseries.minirocket.pooling.multirocket_transform` with compiled loops.
 
-    ``ranges`` is :func:`kernel_ranges` of ``plan`` for this length (built once by the estimator).
+    ``ranges`` is :func:`kernel_ranges` of ``plan`` for this length and ``channels``
+    :func:`conv_bank` of its bank (both built once by the estimator).
 
-    Per dilation the taps GEMM gives ``(84, L, B)`` outputs (cases innermost,
-    batch padded to whole vectors); one call of
-    :func:`pool4_into` computes all four
-    operators for every kernel and bias in one pass per bias.
+    Per dilation :func:`conv_into` writes the ``(84, L, B)`` outputs (cases innermost,
+    batch padded to whole vectors) in aeon's summation order, so the features equal
+    aeon's transform (ties with a bias included); one call of :func:`pool4_into` then
+    computes all four operators for every kernel and bias in one pass per bias.
 
     Shape:
         x: ``(B, C, L)`` float32 on the CPU, ``L < NATIVE_MAX_TIMEPOINTS``;
@@ -216,12 +267,15 @@ def multirocket_transform_native(
     n_cases, _, L = x.shape
     if L >= NATIVE_MAX_TIMEPOINTS:
         raise ValueError(f"native MultiRocket pooling supports < {NATIVE_MAX_TIMEPOINTS} timepoints, got {L}; use engine='torch'")
-    x = pad_cases(x)
-    taps = TapInput(x, plan, cases_inner=True, ws=ws)
+    pad = 4 * max(plan.dilations) + plan.left_tap_shift
+    xp = native.cases_innermost(x, pad)  # (C, L + 2 pad, B padded to LANES blocks)
+    B = xp.shape[2]
+    conv = buffer(ws, "conv", (N_KERNELS, L, B), xp)
     F = plan.n_features
-    out = torch.empty((x.shape[0], 4 * F), dtype=torch.float32)
+    out = torch.empty((B, 4 * F), dtype=torch.float32)
     for j, r in enumerate(ranges):
-        pool4_into(taps.convolve(j), plan.biases[j], r, out, plan.slices[j][0], F)
+        conv_into(xp, L, pad, plan.dilations[j], channels[0][j], channels[1][j], plan.left_tap_shift, conv)
+        pool4_into(conv, plan.biases[j], r, out, plan.slices[j][0], F)
     return out[:n_cases]
 
 
