@@ -124,23 +124,33 @@ def test_family_importance_equals_brute_force(family_fitted):
 
 
 def test_family_responses_pool_to_the_transformers_ppv(family_fitted):
-    # GunPoint test cases (not the cases the biases were fitted on, so no output ties a bias):
-    # the float64 responses thresholded at each bias give the transformer's float32 PPV exactly
+    # GunPoint test cases: the float64 responses thresholded at each bias give the transformer's
+    # float32 PPV exactly, except where a response lies within float32 rounding of a bias (the
+    # transformer sums in float32, in aeon's order: there rounding decides the comparison, so
+    # the PPV may be any count between "strictly above b + tol" and "above b - tol")
     clf, X, Xt = family_fitted
     views = top_rocket_kernels(clf, X, k=10**6)
     features = clf.transformer_.transform(Xt)
     multi = views[0].columns.shape[0] == 4
     assert {v.representation for v in views} == ({"series", "diff"} if multi else {"series"})
     assert {v.padding == 0 for v in views} == {True, False}
+    n_near = 0
     for n in range(len(Xt)):
-        got = np.zeros(features.shape[1])
+        low, high = np.zeros(features.shape[1]), np.zeros(features.shape[1])
         covered = np.zeros(features.shape[1], dtype=bool)
         for v in views:
             r = rocket_response(Xt[n], v)
             assert r.shape == response_positions(v, Xt.shape[-1]).shape
-            got[v.columns[0]] = (r[:, None] > v.biases[None]).mean(0)
+            tol = 1e-5 * np.maximum(1.0, np.abs(v.biases))[None]  # (1, nf): float32 rounding of a 9-term sum
+            low[v.columns[0]] = (r[:, None] > v.biases[None] + tol).mean(0)
+            high[v.columns[0]] = (r[:, None] > v.biases[None] - tol).mean(0)
             covered[v.columns[0]] = True
-        np.testing.assert_array_equal(got[covered].astype(np.float32), features[n, covered])  # count / L in float32
+        exact = covered & (low == high)
+        n_near += int((covered & (low != high)).sum())
+        np.testing.assert_array_equal(low[exact].astype(np.float32), features[n, exact])  # count / L in float32
+        band = covered & ~exact
+        assert np.all((features[n, band] >= low[band].astype(np.float32)) & (features[n, band] <= high[band].astype(np.float32)))
+    assert n_near < 0.01 * len(Xt) * int(covered.sum())  # near-ties are rare: the exact check covers the rest
     ppv_columns = np.concatenate([v.columns[0] for v in views])
     n_ppv = features.shape[1] // 4 if multi else features.shape[1]  # MultiRocket: 2 of its 8 blocks
     assert len(np.unique(ppv_columns)) == len(ppv_columns) == n_ppv
