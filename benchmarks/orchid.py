@@ -1,6 +1,7 @@
 """Orchid block vs a causal softmax-attention block of the same width, and MQAR accuracy vs length.
 
-    python -m benchmarks.orchid                       # speed and memory, L = 1k … 32k
+    python -m benchmarks.orchid                       # speed and memory, L = 1k … 32k (torch's threads)
+    python -m benchmarks.orchid --threads 1           # the same on one thread
     python -m benchmarks.orchid --mqar                # MQAR accuracy vs length (Orchid, Hyena, LongConv)
 
 **Speed.** One forward + backward of each block on ``(B, C, L)`` float32 (``B=1, C=64``), best of
@@ -150,7 +151,9 @@ def main() -> None:
     parser.add_argument("--channels", type=int, default=64)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--attention-max", type=int, default=32768, help="longest L at which attention is timed")
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads(),
+                        help="torch threads (default: torch's default, the machine's cores; --threads 1 for a "
+                        "shared machine)")
     parser.add_argument("--mqar", action="store_true", help="MQAR accuracy vs length instead of speed")
     parser.add_argument("--mqar-lengths", type=int, nargs="+", default=[32, 128, 512])
     parser.add_argument("--layers", nargs="+", default=["orchid", "hyena1d", "longconv1d"])
