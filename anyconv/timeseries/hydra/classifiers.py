@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from anyconv.timeseries._base import BaseRandomKernelTransformer
 from anyconv.timeseries._classifier import RandomKernelClassifier
-from anyconv.timeseries.hydra.estimator import Hydra, MultiRocketHydra
+from anyconv.timeseries.hydra.estimator import Hydra, MultiRocketHydra, _Engine
 from anyconv.timeseries.hydra.kernels import HydraBank
 
 __all__ = ["SparseScaler", "ScaledFeatures", "HydraClassifier", "MultiRocketHydraClassifier"]
@@ -113,13 +113,19 @@ class ScaledFeatures(TransformerMixin, BaseEstimator):
         return self._scale(self.transformer.transform(X))
 
 
-class _HydraHead(RandomKernelClassifier):
-    """Shared: the transformer is wrapped with its scalers; the head is the linear model only."""
+class ScaledHead:
+    """Mixin of the Hydra classifiers and regressors (listed before their random-kernel base):
+    the transformer is wrapped with its scalers (:class:`ScaledFeatures`), so the head is the
+    linear model only."""
 
     _scaling: ClassVar[str] = "none"
 
-    def _make_transformer(self) -> ScaledFeatures:  # type: ignore[override]
-        return ScaledFeatures(super()._make_transformer())
+    def _make_transformer(self) -> ScaledFeatures:
+        return ScaledFeatures(super()._make_transformer())  # type: ignore[misc]  # the estimator base's
+
+
+class _HydraHead(ScaledHead, RandomKernelClassifier):
+    """Hydra classifiers: the scaled transformer, then the ridge (or logistic) head."""
 
 
 class HydraClassifier(_HydraHead):
@@ -156,7 +162,7 @@ class HydraClassifier(_HydraHead):
         random_state: int | np.random.RandomState | None = None,
         batch_size: int | None = None,
         device: str = "cpu",
-        engine: Literal["auto", "native", "torch", "reference"] = "auto",
+        engine: _Engine = "auto",
         bank: HydraBank | None = None,
     ) -> None:
         self.n_kernels = n_kernels
@@ -202,7 +208,7 @@ class MultiRocketHydraClassifier(_HydraHead):
         random_state: int | np.random.RandomState | None = None,
         batch_size: int | None = None,
         device: str = "cpu",
-        engine: Literal["auto", "native", "torch", "reference"] = "auto",
+        engine: _Engine = "auto",
         bank: HydraBank | None = None,
     ) -> None:
         self.n_kernels = n_kernels

@@ -8,24 +8,21 @@ inside the transformer (:class:`~anyconv.timeseries.hydra.classifiers.ScaledFeat
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 import numpy as np
 
 from anyconv.timeseries._base import BaseRandomKernelTransformer
 from anyconv.timeseries._regressor import RandomKernelRegressor
-from anyconv.timeseries.hydra.classifiers import ScaledFeatures
-from anyconv.timeseries.hydra.estimator import Hydra, MultiRocketHydra
+from anyconv.timeseries.hydra.classifiers import ScaledHead
+from anyconv.timeseries.hydra.estimator import Hydra, MultiRocketHydra, _Engine
 from anyconv.timeseries.hydra.kernels import HydraBank
 
 __all__ = ["HydraRegressor", "MultiRocketHydraRegressor"]
 
 
-class _ScaledRegressor(RandomKernelRegressor):
-    _scaling: ClassVar[str] = "none"
-
-    def _make_transformer(self) -> ScaledFeatures:  # type: ignore[override]
-        return ScaledFeatures(super()._make_transformer())
+class _ScaledRegressor(ScaledHead, RandomKernelRegressor):
+    """Hydra regressors: the scaled transformer, then ``RidgeCV``."""
 
 
 class HydraRegressor(_ScaledRegressor):
@@ -52,7 +49,7 @@ class HydraRegressor(_ScaledRegressor):
         random_state: int | np.random.RandomState | None = None,
         batch_size: int | None = None,
         device: str = "cpu",
-        engine: Literal["auto", "native", "torch", "reference"] = "auto",
+        engine: _Engine = "auto",
         bank: HydraBank | None = None,
     ) -> None:
         self.n_kernels = n_kernels
@@ -92,7 +89,7 @@ class MultiRocketHydraRegressor(_ScaledRegressor):
         random_state: int | np.random.RandomState | None = None,
         batch_size: int | None = None,
         device: str = "cpu",
-        engine: Literal["auto", "native", "torch", "reference"] = "auto",
+        engine: _Engine = "auto",
         bank: HydraBank | None = None,
     ) -> None:
         self.n_kernels = n_kernels
